@@ -1,0 +1,54 @@
+/* cli: the command line. Pure: no I/O; errors come back as text. */
+#ifndef HOPTOP_CLI_H
+#define HOPTOP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hoptop/packet.h"
+
+enum run_mode { MODE_MONITOR = 0, MODE_REPORT, MODE_ONCE };
+enum report_format { FMT_TEXT = 0, FMT_JSON, FMT_CSV, FMT_MARKDOWN };
+enum net_method { METHOD_AUTO = 0, METHOD_RAW, METHOD_UNPRIV };
+
+struct options {
+	enum run_mode mode;
+	enum report_format format;
+	int max_ttl;	       /* -m, 1..255 */
+	int first_ttl;	       /* -f */
+	double timeout_s;      /* -w */
+	int probes;	       /* -q, 1..10; 0 = mode default */
+	bool no_dns;	       /* -n */
+	double interval_s;     /* -i */
+	long count;	       /* -c; -1 = mode default */
+	int family;	       /* AF_UNSPEC, AF_INET, AF_INET6 */
+	enum probe_proto proto;
+	int port;	       /* -P; 0 = protocol default */
+	const char *export_dir; /* -o */
+	bool demo;
+	const char *demo_file;	/* --demo FILE, or NULL for the built-in */
+	bool show_asn;		/* -z */
+	const char *asn_zone;	/* --as-zone */
+	bool show_mpls;		/* -e */
+	int flows;		/* --flows, 1..16 */
+	enum net_method method; /* --unprivileged */
+	bool help, version;
+	const char *target;
+};
+
+/*
+ * Parses argv into *o (defaults first). Returns 0, or -1 with a one-line
+ * message in err (the caller prints it and exits 2).
+ */
+int cli_parse(int argc, char **argv, struct options *o, char *err,
+    size_t errlen);
+/*
+ * The one checked number parser: the whole string must be a number in
+ * [min, max]. Returns 0, or -1 with a message naming opt in err.
+ */
+int cli_number(const char *opt, const char *s, double min, double max,
+    bool integer, double *out, char *err, size_t errlen);
+/* The --help text. */
+const char *cli_usage(void);
+
+#endif

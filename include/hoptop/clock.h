@@ -1,0 +1,47 @@
+/* clock: the time source seam. All times are int64_t nanoseconds. */
+#ifndef HOPTOP_CLOCK_H
+#define HOPTOP_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define NS_PER_US 1000LL
+#define NS_PER_MS 1000000LL
+#define NS_PER_S  1000000000LL
+#define CLOCK_NEVER INT64_MAX
+
+/*
+ * A clock returns monotonic nanoseconds. The engine, the DNS cache and the
+ * UI take one, so tests can pass a fake whose time they advance by hand.
+ */
+struct hclock {
+	int64_t (*now_ns)(const struct hclock *c);
+	void *ctx;
+};
+
+/* The real CLOCK_MONOTONIC clock. */
+extern const struct hclock clock_monotonic;
+
+static inline int64_t
+clock_now(const struct hclock *c)
+{
+	return c->now_ns(c);
+}
+
+/* CLOCK_MONOTONIC in ns, read directly. */
+int64_t clock_mono_ns(void);
+/* CLOCK_REALTIME in ns. */
+int64_t clock_real_ns(void);
+/*
+ * Converts a kernel CLOCK_REALTIME timestamp (SO_TIMESTAMPNS) taken a moment
+ * ago to the monotonic time line, by reading both clocks now.
+ */
+int64_t clock_realtime_to_mono(const struct timespec *ts);
+/* Nearest of two deadlines (CLOCK_NEVER = none). */
+static inline int64_t
+clock_min(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+#endif

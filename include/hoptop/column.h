@@ -1,0 +1,51 @@
+/*
+ * column: the field table shared by the screen and the reports, so they
+ * agree. Each column has a key, a title, a width and a formatter.
+ */
+#ifndef HOPTOP_COLUMN_H
+#define HOPTOP_COLUMN_H
+
+#include <stddef.h>
+
+#include "hoptop/stats.h"
+
+enum col_id {
+	COL_LOSS = 0,
+	COL_SNT,
+	COL_RCV,
+	COL_LAST,
+	COL_AVG,
+	COL_BEST,
+	COL_WRST,
+	COL_STDEV,
+	COL_JITTER,
+	COL_JINT,
+	COL_JMAX,
+	COL_COUNT
+};
+
+struct column {
+	enum col_id id;
+	const char *key;   /* machine name: "loss_pct", "sent", "avg_ms" ... */
+	const char *title; /* "Loss%", "Snt", "Avg" ... */
+	int width;	   /* right-aligned display width */
+	/* Writes the display text ("12.3", "0.0%", "" when no data). */
+	void (*format)(const struct stats *s, char *buf, size_t len);
+	/* The value as a number (ms for times, % for loss), for JSON/CSV. */
+	double (*value)(const struct stats *s);
+};
+
+const struct column *column_get(enum col_id id);
+
+/* The default set: Loss% Snt Last Avg Best Wrst StDev. */
+extern const enum col_id column_set_default[];
+extern const int column_set_default_n;
+/* The jitter set: Snt Last Jitter Jint Best Wrst. */
+extern const enum col_id column_set_jitter[];
+extern const int column_set_jitter_n;
+
+/* Formats one column of s into buf; returns buf. */
+const char *column_format(enum col_id id, const struct stats *s, char *buf,
+    size_t len);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * dns: asynchronous reverse names and AS numbers on c-ares, driven from the
+ * select() loop. No threads, no blocking calls. Implements struct namer.
+ */
+#ifndef HOPTOP_DNS_H
+#define HOPTOP_DNS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/select.h>
+
+#include "hoptop/addr.h"
+#include "hoptop/clock.h"
+#include "hoptop/names.h"
+
+struct dns;
+
+/*
+ * Creates a resolver using the system configuration (/etc/resolv.conf,
+ * /etc/hosts). asn_zone: NULL for no AS lookups, else the IPv4 zone
+ * ("origin.asn.cymru.com"); the IPv6 zone is derived ("origin6...") unless
+ * asn_zone6 is given. Returns NULL with a message in err.
+ */
+struct dns *dns_new(const struct hclock *clk, const char *asn_zone,
+    const char *asn_zone6, char *err, size_t errlen);
+void dns_free(struct dns *d);
+/* Asks for the name (and AS) of a responder; cheap when already known. */
+void dns_want(struct dns *d, const struct haddr *a);
+/* Adds the resolver's sockets; returns the highest fd or -1. */
+int dns_fds(struct dns *d, fd_set *rfds, fd_set *wfds);
+/* When c-ares next needs to run, or CLOCK_NEVER. */
+int64_t dns_next_deadline(struct dns *d);
+/* Processes ready sockets and timeouts. */
+void dns_process(struct dns *d, fd_set *rfds, fd_set *wfds);
+/* True once if results arrived since the last call (redraw). */
+bool dns_changed(struct dns *d);
+/* 1 and the name, 0 if none (yet). */
+int dns_name(struct dns *d, const struct haddr *a, char *buf, size_t len);
+/* 1 and the AS number, 0 if none (yet). */
+int dns_asn(struct dns *d, const struct haddr *a, uint32_t *asn);
+/* A namer over this resolver. */
+struct namer dns_namer(struct dns *d);
+
+/* Pure helpers, exposed for tests. */
+/* "4.3.2.1.in-addr.arpa" / nibble ip6.arpa name; returns 0 or -1. */
+int dns_ptr_name(const struct haddr *a, char *buf, size_t len);
+/* "1.0.0.10.origin.asn.cymru.com" style TXT query name for a zone. */
+int dns_asn_qname(const struct haddr *a, const char *zone, char *buf,
+    size_t len);
+/* Parses "15169 | 8.8.8.0/24 | US | arin | 2000-03-30"; 0 or -1. */
+int dns_parse_asn_txt(const char *txt, uint32_t *asn);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * engine: cycles, probe scheduling, timeouts, reply matching, destination
+ * detection. It writes the path model and never calls a front.
+ */
+#ifndef HOPTOP_ENGINE_H
+#define HOPTOP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hoptop/clock.h"
+#include "hoptop/path.h"
+#include "hoptop/transport.h"
+
+struct engine_config {
+	int first_ttl, max_ttl;
+	int probes;	     /* per hop per cycle, 1..10 */
+	int flows;	     /* 1.. */
+	int64_t interval_ns; /* between cycle starts */
+	int64_t timeout_ns;  /* unanswered this long: lost */
+	int64_t gap_ns;	     /* between sends inside a cycle; 0 = at once */
+	unsigned count;	     /* cycles to run; 0 = until stopped */
+};
+
+struct engine;
+
+struct engine *engine_new(const struct engine_config *cfg,
+    struct transport *t, struct path *p, const struct hclock *clk);
+void engine_free(struct engine *e);
+
+/* The nearest time the engine needs to act (send, expire, transport). */
+int64_t engine_next_deadline(const struct engine *e);
+/* Drains the transport, matching replies to live probes. */
+void engine_read_replies(struct engine *e);
+/* Turns probes older than the timeout into loss. */
+void engine_expire(struct engine *e, int64_t now_ns);
+/* Starts cycles and sends the probes that are due. */
+void engine_send_due(struct engine *e, int64_t now_ns);
+
+void engine_set_probes(struct engine *e, int probes); /* from next cycle */
+int engine_probes(const struct engine *e);
+void engine_pause(struct engine *e, bool paused);
+bool engine_paused(const struct engine *e);
+/* Clears the statistics and forgets probes in flight. */
+void engine_reset(struct engine *e);
+/* Cycles started so far. */
+unsigned engine_cycles(const struct engine *e);
+/* True when count cycles were sent and every probe is settled. */
+bool engine_done(const struct engine *e);
+/* Stops starting cycles (Ctrl-C in report mode); in-flight ones may end. */
+void engine_stop(struct engine *e);
+/* Counters for tests and benchmarks. */
+struct engine_counters {
+	uint64_t sent, replies, matched, foreign, duplicates, late, send_errors;
+};
+void engine_counters(const struct engine *e, struct engine_counters *out);
+
+#endif

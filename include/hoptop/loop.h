@@ -1,0 +1,43 @@
+/*
+ * loop: the one select() loop. The only module that knows the engine, the
+ * resolver and the UI together. Its timeout is the nearest deadline.
+ */
+#ifndef HOPTOP_LOOP_H
+#define HOPTOP_LOOP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "hoptop/clock.h"
+#include "hoptop/dns.h"
+#include "hoptop/engine.h"
+#include "hoptop/report.h"
+#include "hoptop/ui.h"
+
+struct loop_parts {
+	struct engine *engine;
+	struct path *path;
+	struct transport *transport;
+	struct dns *dns;	  /* NULL: no names at all */
+	struct ui *ui;		  /* NULL: no screen (report, --once) */
+	const struct hclock *clk;
+	struct report_meta *meta; /* for the header and snapshots */
+	const char *export_dir;	  /* for s */
+	bool dns_enabled;	  /* false with -n until n turns names on */
+	/* --once: print settled hops as they complete (NULL otherwise). */
+	FILE *once_out;
+	int once_probes;
+	const struct report_view *once_view;
+};
+
+/* Sets SIGINT/SIGTERM/SIGHUP/SIGWINCH handlers (they only set flags). */
+void loop_install_signals(void);
+/* The signal that asked us to stop, or 0. */
+int loop_stop_signal(void);
+/*
+ * Runs until the engine is done (count cycles), q, or a signal. Returns 0,
+ * or 1 on a runtime failure (select error).
+ */
+int loop_run(struct loop_parts *lp);
+
+#endif

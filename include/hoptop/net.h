@@ -1,0 +1,40 @@
+/*
+ * net: real sockets. Raw sockets (CAP_NET_RAW), ICMP ping sockets and UDP
+ * with IP_RECVERR, kernel receive timestamps, and the privilege drop.
+ *
+ * Order at start-up: net_prepare() opens every socket that needs privilege
+ * (both families), net_drop_privileges() gives privilege up for good, then
+ * the target is resolved and net_transport_new() keeps the sockets of its
+ * family and closes the rest.
+ */
+#ifndef HOPTOP_NET_H
+#define HOPTOP_NET_H
+
+#include <stddef.h>
+
+#include "hoptop/cli.h"
+#include "hoptop/transport.h"
+
+struct net_prep;
+
+/*
+ * Opens what the method needs (METHOD_AUTO: raw sockets if allowed, else the
+ * unprivileged kinds). Returns NULL with a one-line message naming the fix
+ * (e.g. "setcap cap_net_raw+ep") when nothing usable can be opened.
+ */
+struct net_prep *net_prepare(enum probe_proto proto, enum net_method method,
+    char *err, size_t errlen);
+void net_prep_free(struct net_prep *np);
+/*
+ * Returns to the real uid/gid if setuid, clears every capability. Returns 0,
+ * or -1 with a message.
+ */
+int net_drop_privileges(char *err, size_t errlen);
+/*
+ * A transport toward tp->target over the prepared sockets of tp->family;
+ * takes them out of np. Returns NULL with a message in err.
+ */
+struct transport *net_transport_new(struct net_prep *np,
+    const struct transport_params *tp, char *err, size_t errlen);
+
+#endif

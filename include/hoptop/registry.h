@@ -1,0 +1,49 @@
+/*
+ * registry: probes in flight. A fixed table indexed by sequence; nothing is
+ * allocated per probe. Sequences are handed out in order (1..PACKET_SEQ_MAX,
+ * wrapping), so the oldest live probe is found by walking from the tail.
+ */
+#ifndef HOPTOP_REGISTRY_H
+#define HOPTOP_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct registry_entry {
+	int64_t sent_ns;
+	uint16_t seq;
+	uint16_t flow;
+	uint8_t ttl;
+	bool live;
+};
+
+struct registry;
+
+struct registry *registry_new(void);
+void registry_free(struct registry *r);
+/*
+ * Claims the next sequence for a probe about to be sent. Returns it (1..),
+ * or 0 when that slot still holds a live probe (table full: try later).
+ */
+uint16_t registry_claim(struct registry *r, uint8_t ttl, uint16_t flow);
+/* Records the send time of a claimed sequence. */
+void registry_sent(struct registry *r, uint16_t seq, int64_t sent_ns);
+/*
+ * Removes a live probe by sequence, copying it to *out. Returns false for
+ * unknown, already answered (duplicates) or expired sequences.
+ */
+bool registry_take(struct registry *r, uint16_t seq,
+    struct registry_entry *out);
+/*
+ * Removes the oldest live probe if it was sent at or before cutoff_ns,
+ * copying it to *out. Returns false when there is none.
+ */
+bool registry_expire_one(struct registry *r, int64_t cutoff_ns,
+    struct registry_entry *out);
+/* Send time of the oldest live probe, or CLOCK_NEVER. */
+int64_t registry_oldest(const struct registry *r);
+unsigned registry_live(const struct registry *r);
+/* Forgets every live probe. */
+void registry_clear(struct registry *r);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * ui: ncurses drawing and key handling; the only file that includes curses.
+ * It reads the model (const) and never changes it; keys that concern the
+ * engine come back to the loop as actions.
+ */
+#ifndef HOPTOP_UI_H
+#define HOPTOP_UI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "hoptop/names.h"
+#include "hoptop/path.h"
+#include "hoptop/report.h"
+
+enum ui_action {
+	UI_NONE = 0,	    /* nothing (or handled inside the UI, nothing to redraw) */
+	UI_REDRAW,	    /* view state changed: draw again now */
+	UI_QUIT,	    /* q */
+	UI_PROBES_UP,	    /* + */
+	UI_PROBES_DOWN,	    /* - */
+	UI_PAUSE,	    /* p or space: toggle */
+	UI_RESET,	    /* r */
+	UI_SNAPSHOT,	    /* s */
+	UI_NAMES,	    /* n: the name mode changed (the loop may start DNS) */
+	UI_ASN,		    /* z: AS column toggled */
+};
+
+/* What the header shows besides the path. */
+struct ui_header {
+	const char *version;
+	const char *source;	 /* local host name */
+	const char *target_name;
+	struct haddr target_addr;
+	const char *proto;	 /* "ICMP" */
+	const char *method;	 /* "raw socket", "simulated" */
+	bool simulated;
+	int probes;
+	double interval_s;
+	unsigned cycles;
+	bool paused;
+	time_t now;
+};
+
+struct ui_config {
+	enum name_mode names;	/* start mode (-n: NAMES_ADDR) */
+	bool color;		/* false with NO_COLOR */
+	bool show_asn;		/* -z */
+	bool show_mpls;		/* -e */
+	int min_redraw_ms;	/* 100 */
+};
+
+struct ui;
+
+/*
+ * Opens the terminal on the given streams with newterm() (term NULL: $TERM).
+ * Returns NULL with a message in err when there is no usable terminal
+ * (not a tty, TERM=dumb or unknown): the message suggests --report.
+ */
+struct ui *ui_open(const struct ui_config *cfg, FILE *in, FILE *out,
+    const char *term, char *err, size_t errlen);
+/* Restores the terminal. NULL is a no-op. Safe to call twice. */
+void ui_close(struct ui *u);
+/* Restores the terminal from a fatal path (xmalloc hook); idempotent. */
+void ui_emergency_restore(void);
+/* The fd to select() for keys. */
+int ui_fd(const struct ui *u);
+/* Reads one pending key; handles view keys itself. */
+enum ui_action ui_read_key(struct ui *u);
+/* The terminal was resized (SIGWINCH): reflow on the next draw. */
+void ui_resize(struct ui *u);
+/* Draws the whole screen from the model. */
+void ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
+    const struct namer *n);
+/*
+ * When the next draw is due: now if dirty and the last draw is older than
+ * min_redraw_ms, else that moment; CLOCK_NEVER-free: at most 1 s away so the
+ * clock in the header moves.
+ */
+int64_t ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns);
+void ui_mark_drawn(struct ui *u, int64_t now_ns);
+/* Shows a message on the status line until the next key. */
+void ui_message(struct ui *u, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The current view (names, columns) for a snapshot that matches the screen. */
+void ui_view(const struct ui *u, struct report_view *out);
+enum name_mode ui_name_mode(const struct ui *u);
+
+#endif

@@ -1,0 +1,2 @@
+/* cli: placeholder until the module lands. */
+#include "hoptop/cli.h"

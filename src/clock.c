@@ -1,0 +1,48 @@
+/* clock: monotonic time, and kernel realtime stamps moved onto it. */
+#include "hoptop/clock.h"
+
+static int64_t
+ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * NS_PER_S + ts->tv_nsec;
+}
+
+int64_t
+clock_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_ns(&ts);
+}
+
+int64_t
+clock_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ns(&ts);
+}
+
+int64_t
+clock_realtime_to_mono(const struct timespec *stamp)
+{
+	int64_t real = clock_real_ns();
+	int64_t mono = clock_mono_ns();
+	int64_t age = real - ts_ns(stamp);
+
+	/* A stamp from the future (clock stepped) is taken as "now". */
+	if (age < 0)
+		age = 0;
+	return mono - age;
+}
+
+static int64_t
+monotonic_now(const struct hclock *c)
+{
+	(void)c;
+	return clock_mono_ns();
+}
+
+const struct hclock clock_monotonic = {monotonic_now, NULL};

@@ -1,0 +1,2 @@
+/* column: placeholder until the module lands. */
+#include "hoptop/column.h"

@@ -1,0 +1,2 @@
+/* dns: placeholder until the module lands. */
+#include "hoptop/dns.h"

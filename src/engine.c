@@ -1,0 +1,2 @@
+/* engine: placeholder until the module lands. */
+#include "hoptop/engine.h"

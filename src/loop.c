@@ -1,0 +1,2 @@
+/* loop: placeholder until the module lands. */
+#include "hoptop/loop.h"

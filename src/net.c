@@ -1,0 +1,2 @@
+/* net: placeholder until the module lands. */
+#include "hoptop/net.h"

@@ -1,0 +1,2 @@
+/* netsim: placeholder until the module lands. */
+#include "hoptop/netsim.h"

@@ -1,0 +1,2 @@
+/* packet: placeholder until the module lands. */
+#include "hoptop/packet.h"

@@ -1,0 +1,2 @@
+/* path: placeholder until the module lands. */
+#include "hoptop/path.h"

@@ -1,0 +1,2 @@
+/* registry: placeholder until the module lands. */
+#include "hoptop/registry.h"

@@ -1,0 +1,2 @@
+/* report: placeholder until the module lands. */
+#include "hoptop/report.h"

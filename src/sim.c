@@ -1,0 +1,2 @@
+/* sim: placeholder until the module lands. */
+#include "hoptop/sim.h"

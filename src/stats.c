@@ -1,0 +1,2 @@
+/* stats: placeholder until the module lands. */
+#include "hoptop/stats.h"

@@ -1,0 +1,2 @@
+/* ui: placeholder until the module lands. */
+#include "hoptop/ui.h"
