@@ -1,2 +1,296 @@
-/* engine: placeholder until the module lands. */
+/*
+ * engine: cycles, probe scheduling, timeouts, reply matching and
+ * destination detection. It writes the path model and never calls a front.
+ *
+ * A cycle starts every interval. In it every TTL from first_ttl up to the
+ * destination's TTL (max_ttl until that is known) gets `probes` probes on
+ * each flow. Rounds go over all TTLs at once (TTL 1..N, then again for the
+ * next probe), so the whole path answers about one destination round trip
+ * after the cycle starts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "hoptop/engine.h"
+#include "hoptop/registry.h"
+#include "hoptop/xmalloc.h"
+
+struct engine {
+	struct engine_config cfg;
+	struct transport *t;
+	struct path *p;
+	const struct hclock *clk;
+	struct registry *reg;
+	bool paused, stopped;
+	int probes_next;       /* applied when the next cycle starts */
+	unsigned cycles;       /* cycles started */
+	int64_t next_cycle_ns; /* 0: start at once */
+	/* the cycle being sent */
+	bool sending;
+	int cur_ttl;
+	int cur_round; /* 0 .. rounds-1 */
+	int rounds;    /* probes * flows */
+	int64_t next_send_ns;
+	struct engine_counters cnt;
+};
+
+struct engine *
+engine_new(const struct engine_config *cfg, struct transport *t, struct path *p,
+    const struct hclock *clk)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->cfg = *cfg;
+	if (e->cfg.flows < 1)
+		e->cfg.flows = 1;
+	if (e->cfg.probes < 1)
+		e->cfg.probes = 1;
+	e->t = t;
+	e->p = p;
+	e->clk = clk;
+	e->reg = registry_new();
+	e->probes_next = e->cfg.probes;
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	registry_free(e->reg);
+	free(e);
+}
+
+/* The last TTL this cycle should reach. */
+static int
+cycle_last_ttl(const struct engine *e)
+{
+	int dest = e->p->dest_ttl;
+
+	if (dest > 0 && dest < e->cfg.max_ttl)
+		return dest;
+	return e->cfg.max_ttl;
+}
+
+static bool
+cycles_left(const struct engine *e)
+{
+	if (e->stopped)
+		return false;
+	return e->cfg.count == 0 || e->cycles < e->cfg.count;
+}
+
+int64_t
+engine_next_deadline(const struct engine *e)
+{
+	int64_t d = CLOCK_NEVER, oldest;
+
+	if (!e->paused && e->sending)
+		d = e->next_send_ns;
+	else if (!e->paused && cycles_left(e))
+		d = e->next_cycle_ns;
+	oldest = registry_oldest(e->reg);
+	if (oldest != CLOCK_NEVER)
+		d = clock_min(d, oldest + e->cfg.timeout_ns);
+	return clock_min(d, e->t->ops->next_deadline(e->t));
+}
+
+/* Records one reply that matched a live probe. */
+static void
+take_reply(
+    struct engine *e, const struct reply *r, const struct registry_entry *ent)
+{
+	int64_t rtt_ns = r->rx_ns - ent->sent_ns;
+
+	/* A kernel stamp a hair before our send stamp is clock noise. */
+	if (rtt_ns < 0)
+		rtt_ns = 0;
+	/* Answered, but after the timeout: lost, as the user defined it. */
+	if (rtt_ns > e->cfg.timeout_ns) {
+		e->cnt.late++;
+		path_loss(e->p, ent->ttl, ent->sent_ns, ent->seq);
+		return;
+	}
+	e->cnt.matched++;
+	path_reply(e->p, ent->ttl, &r->from, ent->sent_ns, rtt_ns, ent->seq,
+	    ent->flow, r->kind == REPLY_DEST, &r->mpls);
+}
+
+void
+engine_read_replies(struct engine *e)
+{
+	struct reply r;
+	struct registry_entry ent;
+	int64_t now = clock_now(e->clk);
+
+	for (;;) {
+		memset(&r, 0, sizeof(r));
+		if (e->t->ops->recv(e->t, &r, now) != 1)
+			break;
+		e->cnt.replies++;
+		/* The quoted (or answering) destination must be our target. */
+		if (!addr_eq(&r.probe_dst, &e->p->target)) {
+			e->cnt.foreign++;
+			continue;
+		}
+		if (!registry_take(e->reg, r.seq, &ent)) {
+			e->cnt.duplicates++;
+			continue;
+		}
+		take_reply(e, &r, &ent);
+	}
+}
+
+void
+engine_expire(struct engine *e, int64_t now_ns)
+{
+	struct registry_entry ent;
+
+	while (registry_expire_one(e->reg, now_ns - e->cfg.timeout_ns, &ent))
+		path_loss(e->p, ent.ttl, ent.sent_ns, ent.seq);
+}
+
+/*
+ * Sends one probe. Returns false when the registry has no free sequence
+ * (every slot holds a live probe): sending waits for the oldest to settle.
+ */
+static bool
+send_one(struct engine *e, int ttl, uint16_t flow, int64_t now_ns)
+{
+	struct probe pr;
+	struct registry_entry ent;
+	int64_t sent_ns = now_ns;
+	uint16_t seq = registry_claim(e->reg, (uint8_t)ttl, flow);
+
+	if (seq == 0)
+		return false;
+	pr.seq = seq;
+	pr.flow = flow;
+	pr.ttl = (uint8_t)ttl;
+	path_probe_sent(e->p, ttl);
+	e->cnt.sent++;
+	if (e->t->ops->send(e->t, &pr, &sent_ns) == -1) {
+		/* ENOBUFS, EHOSTUNREACH...: the probe is lost, not an error. */
+		e->cnt.send_errors++;
+		registry_sent(e->reg, seq, now_ns);
+		if (registry_take(e->reg, seq, &ent))
+			path_loss(e->p, ttl, now_ns, seq);
+		return true;
+	}
+	registry_sent(e->reg, seq, sent_ns);
+	return true;
+}
+
+static void
+start_cycle(struct engine *e, int64_t now_ns)
+{
+	e->cfg.probes = e->probes_next;
+	e->cycles++;
+	e->p->cycles++;
+	e->p->dirty = true;
+	e->sending = true;
+	e->cur_ttl = e->cfg.first_ttl;
+	e->cur_round = 0;
+	e->rounds = e->cfg.probes * e->cfg.flows;
+	e->next_send_ns = now_ns;
+	/* Keep the cadence; if we fell a whole interval behind, restart it. */
+	if (e->next_cycle_ns == 0 ||
+	    now_ns - e->next_cycle_ns >= e->cfg.interval_ns)
+		e->next_cycle_ns = now_ns;
+	e->next_cycle_ns += e->cfg.interval_ns;
+}
+
+void
+engine_send_due(struct engine *e, int64_t now_ns)
+{
+	if (e->paused)
+		return;
+	if (!e->sending && cycles_left(e) && now_ns >= e->next_cycle_ns)
+		start_cycle(e, now_ns);
+	while (e->sending && now_ns >= e->next_send_ns) {
+		if (e->cur_ttl > cycle_last_ttl(e)) {
+			e->cur_ttl = e->cfg.first_ttl;
+			if (++e->cur_round >= e->rounds) {
+				e->sending = false;
+				break;
+			}
+		}
+		if (!send_one(e, e->cur_ttl,
+		        (uint16_t)(e->cur_round % e->cfg.flows), now_ns)) {
+			e->next_send_ns =
+			    registry_oldest(e->reg) + e->cfg.timeout_ns;
+			break;
+		}
+		e->cur_ttl++;
+		if (e->cfg.gap_ns > 0)
+			e->next_send_ns = now_ns + e->cfg.gap_ns;
+	}
+}
+
+void
+engine_set_probes(struct engine *e, int probes)
+{
+	if (probes < 1)
+		probes = 1;
+	if (probes > 10)
+		probes = 10;
+	e->probes_next = probes;
+}
+
+int
+engine_probes(const struct engine *e)
+{
+	return e->probes_next;
+}
+
+void
+engine_pause(struct engine *e, bool paused)
+{
+	if (e->paused && !paused && !e->sending)
+		e->next_cycle_ns = 0; /* resume with a cycle at once */
+	e->paused = paused;
+}
+
+bool
+engine_paused(const struct engine *e)
+{
+	return e->paused;
+}
+
+void
+engine_reset(struct engine *e)
+{
+	registry_clear(e->reg);
+	path_reset(e->p);
+	e->sending = false;
+	e->next_cycle_ns = 0;
+	e->p->dirty = true;
+}
+
+unsigned
+engine_cycles(const struct engine *e)
+{
+	return e->cycles;
+}
+
+bool
+engine_done(const struct engine *e)
+{
+	if (cycles_left(e) || e->sending)
+		return false;
+	return registry_live(e->reg) == 0;
+}
+
+void
+engine_stop(struct engine *e)
+{
+	e->stopped = true;
+	e->sending = false;
+}
+
+void
+engine_counters(const struct engine *e, struct engine_counters *out)
+{
+	*out = e->cnt;
+}

@@ -1,2 +1,314 @@
-/* loop: placeholder until the module lands. */
+/*
+ * loop: the one select() loop over the probe socket, stdin and the
+ * resolver's sockets. Its timeout is the nearest deadline of the engine, the
+ * resolver and the screen; it never polls and never sleeps in a loop.
+ *
+ * Signals are blocked except inside pselect(), so a signal can never slip
+ * in between the check of the flags and the wait.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
 #include "hoptop/loop.h"
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t winch;
+static sigset_t wait_mask; /* what pselect() lets through */
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		winch = 1;
+	else
+		stop_signal = sig;
+}
+
+void
+loop_install_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&block, sigs[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(&wait_mask, sigs[i]);
+}
+
+int
+loop_stop_signal(void)
+{
+	return stop_signal;
+}
+
+/* Asks the resolver for every responder on the path (cheap when known). */
+static void
+want_names(struct loop_parts *lp)
+{
+	const struct path *p = lp->path;
+	int last = path_last_ttl(p);
+
+	for (int ttl = p->first_ttl; ttl <= last; ttl++) {
+		const struct hop *h = path_hop(p, ttl);
+
+		for (int i = 0; h != NULL && i < h->nresp; i++)
+			dns_want(lp->dns, &h->resp[i].addr);
+	}
+}
+
+static void
+fill_header(const struct loop_parts *lp, struct ui_header *h)
+{
+	const struct report_meta *m = lp->meta;
+
+	memset(h, 0, sizeof(*h));
+	h->version = m->version;
+	h->source = m->source_host;
+	h->target_name = m->target_name;
+	h->target_addr = m->target_addr;
+	h->proto = m->proto;
+	h->method = m->method;
+	h->simulated = m->simulated;
+	h->probes = engine_probes(lp->engine);
+	h->interval_s = m->interval_s;
+	h->cycles = lp->path->cycles;
+	h->paused = engine_paused(lp->engine);
+	h->now = time(NULL);
+}
+
+static void
+snapshot(struct loop_parts *lp)
+{
+	struct report_view v;
+	struct namer n;
+	char out[4096];
+
+	ui_view(lp->ui, &v);
+	if (lp->dns != NULL) {
+		n = dns_namer(lp->dns);
+		v.namer = &n;
+	}
+	if (report_snapshot(lp->export_dir, time(NULL), lp->path, lp->meta, &v,
+	        out, sizeof(out)) == 0)
+		ui_message(lp->ui, "snapshot saved to %s", out);
+	else
+		ui_message(lp->ui, "snapshot failed: %s: %s (try -o DIR)",
+		    lp->export_dir, strerror(errno));
+}
+
+/* Applies one key action. Returns false to quit. */
+static bool
+apply(struct loop_parts *lp, enum ui_action a)
+{
+	struct engine *e = lp->engine;
+	int n;
+
+	switch (a) {
+	case UI_QUIT:
+		return false;
+	case UI_PROBES_UP:
+	case UI_PROBES_DOWN:
+		n = engine_probes(e) + (a == UI_PROBES_UP ? 1 : -1);
+		engine_set_probes(e, n);
+		ui_message(lp->ui, "%d probe%s per hop from the next cycle",
+		    engine_probes(e), engine_probes(e) == 1 ? "" : "s");
+		break;
+	case UI_PAUSE:
+		engine_pause(e, !engine_paused(e));
+		break;
+	case UI_RESET:
+		engine_reset(e);
+		ui_message(lp->ui, "statistics reset");
+		break;
+	case UI_SNAPSHOT:
+		snapshot(lp);
+		break;
+	case UI_NAMES:
+		if (ui_name_mode(lp->ui) != NAMES_ADDR && lp->dns != NULL &&
+		    !lp->dns_enabled) {
+			lp->dns_enabled = true;
+			want_names(lp);
+		}
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* Reads every waiting key. Returns false to quit. */
+static bool
+read_keys(struct loop_parts *lp)
+{
+	enum ui_action a;
+
+	while ((a = ui_read_key(lp->ui)) != UI_NONE)
+		if (!apply(lp, a))
+			return false;
+	return true;
+}
+
+/* --once: prints each hop as soon as it and every hop before it settled. */
+static bool
+print_settled(struct loop_parts *lp, int *next_ttl)
+{
+	const struct path *p = lp->path;
+
+	while (*next_ttl <= p->max_ttl) {
+		const struct hop *h = path_hop(p, *next_ttl);
+
+		if (h->st.sent < (uint32_t)lp->once_probes ||
+		    stats_pending(&h->st) > 0)
+			return false;
+		report_once_line(
+		    lp->once_out, p, *next_ttl, lp->once_probes, lp->once_view);
+		fflush(lp->once_out);
+		if (p->dest_ttl > 0 && *next_ttl >= p->dest_ttl)
+			return true;
+		(*next_ttl)++;
+	}
+	return true;
+}
+
+/*
+ * A report waits for names still being resolved when its last probe
+ * settled, but never more than DNS_GRACE_NS after that.
+ */
+#define DNS_GRACE_NS (3 * NS_PER_S)
+
+static bool
+names_pending(struct loop_parts *lp, int64_t now)
+{
+	if (lp->dns == NULL || !lp->dns_enabled ||
+	    dns_next_deadline(lp->dns) == CLOCK_NEVER)
+		return false;
+	if (lp->done_ns == 0)
+		lp->done_ns = now;
+	return now - lp->done_ns < DNS_GRACE_NS;
+}
+
+static int64_t
+nearest_deadline(struct loop_parts *lp, int64_t now)
+{
+	int64_t d = engine_next_deadline(lp->engine);
+
+	if (lp->dns != NULL)
+		d = clock_min(d, dns_next_deadline(lp->dns));
+	if (lp->ui != NULL)
+		d = clock_min(d, ui_next_redraw(lp->ui, lp->path->dirty, now));
+	return d;
+}
+
+/* Waits for the nearest deadline or an fd; returns -1 on a real error. */
+static int
+wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
+{
+	int64_t now = clock_now(lp->clk), wait_ns;
+	int maxfd = -1, fd;
+	struct timespec ts;
+
+	FD_ZERO(r);
+	FD_ZERO(w);
+	if ((fd = lp->transport->ops->fd(lp->transport)) >= 0) {
+		FD_SET(fd, r);
+		maxfd = fd;
+	}
+	if (lp->ui != NULL) {
+		fd = ui_fd(lp->ui);
+		FD_SET(fd, r);
+		maxfd = fd > maxfd ? fd : maxfd;
+	}
+	if (lp->dns != NULL && (fd = dns_fds(lp->dns, r, w)) > maxfd)
+		maxfd = fd;
+	wait_ns = nearest_deadline(lp, now) - now;
+	if (wait_ns < 0)
+		wait_ns = 0;
+	if (wait_ns > 3600 * NS_PER_S)
+		wait_ns = 3600 * NS_PER_S;
+	ts.tv_sec = wait_ns / NS_PER_S;
+	ts.tv_nsec = wait_ns % NS_PER_S;
+	if (pselect(maxfd + 1, r, w, NULL, &ts, &wait_mask) == -1) {
+		if (errno != EINTR)
+			return -1;
+		FD_ZERO(r);
+		FD_ZERO(w);
+	}
+	return 0;
+}
+
+static void
+draw(struct loop_parts *lp, int64_t now)
+{
+	struct ui_header h;
+	struct namer n, *np = NULL;
+
+	if (lp->dns != NULL && lp->dns_enabled) {
+		n = dns_namer(lp->dns);
+		np = &n;
+	}
+	fill_header(lp, &h);
+	ui_draw(lp->ui, lp->path, &h, np);
+	ui_mark_drawn(lp->ui, now);
+	lp->path->dirty = false;
+}
+
+int
+loop_run(struct loop_parts *lp)
+{
+	fd_set r, w;
+	int64_t now;
+	int once_ttl = lp->path->first_ttl;
+	bool names_due = true;
+
+	for (;;) {
+		if (stop_signal)
+			return 0;
+		if (wait_events(lp, &r, &w) == -1)
+			return 1;
+		engine_read_replies(lp->engine);
+		if (lp->dns != NULL)
+			dns_process(lp->dns, &r, &w);
+		if (lp->ui != NULL && FD_ISSET(ui_fd(lp->ui), &r) &&
+		    !read_keys(lp))
+			return 0;
+		if (winch && lp->ui != NULL) {
+			winch = 0;
+			ui_resize(lp->ui);
+			lp->path->dirty = true;
+		}
+		now = clock_now(lp->clk);
+		engine_expire(lp->engine, now);
+		engine_send_due(lp->engine, now);
+		if (lp->path->dirty)
+			names_due = true;
+		if (names_due && lp->dns != NULL && lp->dns_enabled) {
+			want_names(lp);
+			names_due = false;
+		}
+		if (lp->dns != NULL && dns_changed(lp->dns))
+			lp->path->dirty = true;
+		if (lp->once_out != NULL && print_settled(lp, &once_ttl))
+			return 0;
+		if (lp->ui != NULL) {
+			if (ui_next_redraw(lp->ui, lp->path->dirty, now) <= now)
+				draw(lp, now);
+		} else {
+			lp->path->dirty = false;
+			if (engine_done(lp->engine) && !names_pending(lp, now))
+				return 0;
+		}
+	}
+}

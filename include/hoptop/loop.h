@@ -18,16 +18,17 @@ struct loop_parts {
 	struct engine *engine;
 	struct path *path;
 	struct transport *transport;
-	struct dns *dns;	  /* NULL: no names at all */
-	struct ui *ui;		  /* NULL: no screen (report, --once) */
+	struct dns *dns; /* NULL: no names at all */
+	struct ui *ui;   /* NULL: no screen (report, --once) */
 	const struct hclock *clk;
 	struct report_meta *meta; /* for the header and snapshots */
-	const char *export_dir;	  /* for s */
-	bool dns_enabled;	  /* false with -n until n turns names on */
+	const char *export_dir;   /* for s */
+	bool dns_enabled;         /* false with -n until n turns names on */
 	/* --once: print settled hops as they complete (NULL otherwise). */
 	FILE *once_out;
 	int once_probes;
 	const struct report_view *once_view;
+	int64_t done_ns; /* internal: when the engine finished */
 };
 
 /* Sets SIGINT/SIGTERM/SIGHUP/SIGWINCH handlers (they only set flags). */
