@@ -51,8 +51,8 @@ addr_parse(const char *s, struct haddr *out)
 }
 
 socklen_t
-addr_to_sockaddr(const struct haddr *a, unsigned port,
-    struct sockaddr_storage *ss)
+addr_to_sockaddr(
+    const struct haddr *a, unsigned port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == AF_INET) {

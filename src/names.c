@@ -4,8 +4,8 @@
 #include "hoptop/names.h"
 
 const char *
-names_format(const struct namer *n, enum name_mode mode,
-    const struct haddr *a, char *buf, size_t len)
+names_format(const struct namer *n, enum name_mode mode, const struct haddr *a,
+    char *buf, size_t len)
 {
 	char ip[ADDR_STRLEN], name[256];
 	int have = 0;

@@ -1,2 +1,1096 @@
-/* report: placeholder until the module lands. */
+/*
+ * report: snapshot writers (text, JSON, CSV, Markdown, classic traceroute
+ * lines) to a FILE *. They read the model (const) and never change it.
+ *
+ * Rows: each TTL from path->first_ttl to path_last_ttl() gives one row for
+ * the hop as a whole, named after its main responder (most replies; "???"
+ * for a hop that never answered), with the hop's statistics. Every other
+ * responder of that hop follows as an extra row with its own statistics
+ * (text: an mtr-style "|  `|--" line; Markdown: "↳ " host; CSV: the
+ * "responder" column counts 1, 2, ... while the hop row has 0). A responder
+ * is not sent probes of its own, so extra rows leave Loss% and Snt empty.
+ *
+ * Host names come from the view's namer and are shown with control bytes
+ * replaced by '?', so a hostile PTR record cannot drive the terminal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "hoptop/report.h"
+
+#define HOST_TEXT_LEN 320 /* a DNS name (255) plus " (address)" */
+#define HOST_MIN_W    30
+#define HOST_MAX_W    60
+#define EXTRA_INDENT  4 /* "    |  `|-- " is 4 wider than "  1.|-- " */
+#define ONCE_MAX      64
+#define SNAP_TRIES    100
+
+/* One line of a report: a hop, or an extra responder of the hop above. */
+struct row {
+	int ttl;
+	const struct hop *h;
+	const struct responder *r; /* NULL: the hop never answered */
+	const struct stats *st;
+	int index; /* 0 for the hop row, 1.. for its extra responders */
+};
+
+struct rows {
+	const struct path *p;
+	int ttl, last;
+	int next; /* next resp[] index to look at; -1: the hop row is due */
+	int index;
+};
+
+static void
+rows_start(struct rows *it, const struct path *p)
+{
+	it->p = p;
+	it->ttl = p->first_ttl;
+	it->last = path_last_ttl(p);
+	it->next = -1;
+	it->index = 0;
+}
+
+/* Fills *out with the next row; false at the end. */
+static bool
+rows_next(struct rows *it, struct row *out)
+{
+	for (; it->ttl <= it->last; it->ttl++, it->next = -1) {
+		const struct hop *h = path_hop(it->p, it->ttl);
+		const struct responder *main_r;
+
+		if (h == NULL)
+			continue;
+		main_r = hop_main_responder(h);
+		if (it->next < 0) {
+			*out = (struct row){it->ttl, h, main_r, &h->st, 0};
+			it->next = 0;
+			it->index = 0;
+			return true;
+		}
+		while (it->next < h->nresp) {
+			const struct responder *r = &h->resp[it->next++];
+
+			if (r == main_r)
+				continue;
+			*out = (struct row){it->ttl, h, r, &r->st, ++it->index};
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Replaces control bytes (and DEL) with '?'. */
+static char *
+clean(char *s)
+{
+	for (char *c = s; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return s;
+}
+
+static const char *
+host_text(const struct report_view *v, const struct responder *r, char *buf,
+    size_t len)
+{
+	if (r == NULL) {
+		snprintf(buf, len, "???");
+		return buf;
+	}
+	names_format(v->namer, v->mode, &r->addr, buf, len);
+	return clean(buf);
+}
+
+/* The name from the namer regardless of the view's mode; false if none. */
+static bool
+host_name(const struct report_view *v, const struct responder *r, char *buf,
+    size_t len)
+{
+	const struct namer *n = v->namer;
+
+	if (r == NULL || n == NULL || n->name == NULL ||
+	    n->name(n->ctx, &r->addr, buf, len) != 1)
+		return false;
+	buf[len - 1] = '\0';
+	clean(buf);
+	return true;
+}
+
+static const char *
+as_text(const struct report_view *v, const struct responder *r, char *buf,
+    size_t len)
+{
+	uint32_t asn;
+
+	if (r != NULL && names_asn(v->namer, &r->addr, &asn) == 1)
+		snprintf(buf, len, "AS%u", (unsigned)asn);
+	else
+		snprintf(buf, len, "AS???");
+	return buf;
+}
+
+/* A NULL view: host names (none without a namer), default columns. */
+static const struct report_view *
+view_or_default(const struct report_view *v)
+{
+	static const struct report_view dflt = {NULL, NAMES_HOST, NULL, 0};
+
+	return v != NULL ? v : &dflt;
+}
+
+/* The view's columns; the default set if it has none or an unknown one. */
+static const enum col_id *
+view_cols(const struct report_view *v, int *n)
+{
+	bool ok = v->cols != NULL && v->ncols > 0;
+
+	for (int i = 0; ok && i < v->ncols; i++)
+		ok = column_get(v->cols[i]) != NULL;
+	if (!ok) {
+		*n = column_set_default_n;
+		return column_set_default;
+	}
+	*n = v->ncols;
+	return v->cols;
+}
+
+/* A column's text for a row: Loss% and Snt mean nothing for a responder. */
+static const char *
+cell(enum col_id id, const struct row *rw, char *buf, size_t len)
+{
+	if (rw->index > 0 && (id == COL_LOSS || id == COL_SNT)) {
+		buf[0] = '\0';
+		return buf;
+	}
+	return column_format(id, rw->st, buf, len);
+}
+
+enum time_style {
+	T_MTR,     /* 2026-11-22T02:00:00+0000, as mtr --report */
+	T_RFC3339, /* 2026-11-22T02:00:00Z */
+	T_HUMAN,   /* 2026-11-22 02:00:00 UTC */
+	T_FILE,    /* 20261122-020000 */
+};
+
+/* UTC wall time in one of the styles above. */
+static const char *
+utc_time(time_t t, enum time_style style, char *buf, size_t len)
+{
+	struct tm tm;
+	size_t n = 0;
+
+	if (gmtime_r(&t, &tm) != NULL) {
+		switch (style) {
+		case T_MTR:
+			n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+			break;
+		case T_RFC3339:
+			n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			break;
+		case T_HUMAN:
+			n = strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+			break;
+		case T_FILE:
+			n = strftime(buf, len, "%Y%m%d-%H%M%S", &tm);
+			break;
+		}
+	}
+	if (n == 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* The target's address: from the meta, else the path's. */
+static const char *
+target_ip(
+    const struct path *p, const struct report_meta *m, char *buf, size_t len)
+{
+	const struct haddr *a = &m->target_addr;
+
+	if (!addr_is_set(a))
+		a = &p->target;
+	if (!addr_is_set(a))
+		return NULL;
+	return addr_str(a, buf, len);
+}
+
+static const char *
+str_or(const char *s, const char *dflt)
+{
+	return s != NULL ? s : dflt;
+}
+
+/* Ends a writer: flushes, and turns a stream error into -1 with errno. */
+static int
+finish(FILE *f)
+{
+	if (fflush(f) != 0 || ferror(f)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- text ---- */
+
+/* Host column width: fits the longest host, within the min and max. */
+static int
+text_host_width(const struct path *p, const struct report_view *v)
+{
+	char buf[HOST_TEXT_LEN];
+	struct rows it;
+	struct row rw;
+	int w = HOST_MIN_W;
+
+	rows_start(&it, p);
+	while (rows_next(&it, &rw)) {
+		int n = (int)strlen(host_text(v, rw.r, buf, sizeof(buf)));
+
+		if (rw.index > 0)
+			n += EXTRA_INDENT;
+		if (n > w)
+			w = n;
+	}
+	return w > HOST_MAX_W ? HOST_MAX_W : w;
+}
+
+static int
+text_as_width(const struct path *p, const struct report_view *v)
+{
+	char buf[32];
+	struct rows it;
+	struct row rw;
+	int w = 0;
+
+	rows_start(&it, p);
+	while (rows_next(&it, &rw)) {
+		int n = (int)strlen(as_text(v, rw.r, buf, sizeof(buf)));
+
+		if (n > w)
+			w = n;
+	}
+	return w;
+}
+
+/* Cuts s to at most w bytes, ending in "..." if cut (on a UTF-8 start). */
+static void
+fit(char *s, int w)
+{
+	int n;
+
+	if ((int)strlen(s) <= w)
+		return;
+	n = w - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(s + n, "...", 4);
+}
+
+/* "ICMP (raw socket) to name (ip)": protocol, method and target. */
+static void
+text_what(FILE *f, const struct path *p, const struct report_meta *m)
+{
+	char ip[ADDR_STRLEN];
+	const char *ips = target_ip(p, m, ip, sizeof(ip));
+	const char *name = str_or(m->target_name, ips);
+
+	fprintf(f, "%s", str_or(m->proto, "?"));
+	if (m->port > 0 && m->proto != NULL && strcmp(m->proto, "ICMP") != 0)
+		fprintf(f, " port %d", m->port);
+	if (m->method != NULL)
+		fprintf(f, " (%s)", m->method);
+	fprintf(f, " to %s", str_or(name, "?"));
+	if (ips != NULL && name != NULL && strcmp(ips, name) != 0)
+		fprintf(f, " (%s)", ips);
+}
+
+static void
+text_header(FILE *f, const struct path *p, const struct report_meta *m)
+{
+	char t[64];
+
+	fprintf(f, "Start: %s\n", utc_time(m->started, T_MTR, t, sizeof(t)));
+	fprintf(f, "hoptop %s: ", str_or(m->version, "?"));
+	text_what(f, p, m);
+	fprintf(f, ", %d probe%s/hop", m->probes, m->probes == 1 ? "" : "s");
+	if (m->flows > 1)
+		fprintf(f, ", %d flows", m->flows);
+	if (p->first_ttl != 1)
+		fprintf(f, ", first TTL %d", p->first_ttl);
+	fprintf(f, ", interval %g s, %u cycle%s\n", m->interval_s, p->cycles,
+	    p->cycles == 1 ? "" : "s");
+	if (m->simulated)
+		fprintf(f, "Simulated path: no probe left this machine.\n");
+}
+
+static void
+text_titles(FILE *f, const struct report_meta *m, const struct report_view *v,
+    int hostw, int asw)
+{
+	char src[HOST_TEXT_LEN];
+	const enum col_id *cols;
+	int ncols, w = hostw + 2;
+
+	if (m->show_asn)
+		w += asw + 1;
+	snprintf(src, sizeof(src), "%s", str_or(m->source_host, ""));
+	fit(clean(src), w);
+	fprintf(f, "HOST: %-*s", w, src);
+	cols = view_cols(v, &ncols);
+	for (int i = 0; i < ncols; i++) {
+		const struct column *c = column_get(cols[i]);
+
+		fprintf(f, " %*s", c->width, c->title);
+	}
+	fputc('\n', f);
+}
+
+static void
+text_mpls(FILE *f, const struct row *rw)
+{
+	const struct mpls_stack *s = &rw->r->mpls;
+
+	for (int i = 0; i < s->n && i < MPLS_MAX_LABELS; i++)
+		fprintf(f, "%*s[MPLS: Lbl %u TC %u S %u TTL %u]\n",
+		    rw->index > 0 ? 11 : 7, "", (unsigned)s->l[i].label,
+		    (unsigned)s->l[i].tc, (unsigned)s->l[i].s,
+		    (unsigned)s->l[i].ttl);
+}
+
+static void
+text_row(FILE *f, const struct row *rw, const struct report_meta *m,
+    const struct report_view *v, int hostw, int asw)
+{
+	char host[HOST_TEXT_LEN], as[32], val[64];
+	int ncols, end = 0, w = rw->index > 0 ? hostw - EXTRA_INDENT : hostw;
+	const enum col_id *cols = view_cols(v, &ncols);
+
+	/* Empty cells at the end of the line are not written as blanks. */
+	for (int i = 0; i < ncols; i++)
+		if (*cell(cols[i], rw, val, sizeof(val)) != '\0')
+			end = i + 1;
+
+	if (rw->index > 0)
+		fprintf(f, "    |  `|-- ");
+	else
+		fprintf(f, "%3d.|-- ", rw->ttl);
+	if (m->show_asn)
+		fprintf(f, "%-*s ", asw, as_text(v, rw->r, as, sizeof(as)));
+	host_text(v, rw->r, host, sizeof(host));
+	fit(host, w);
+	fprintf(f, "%-*s", end > 0 ? w : 0, host);
+	for (int i = 0; i < end; i++)
+		fprintf(f, " %*s", column_get(cols[i])->width,
+		    cell(cols[i], rw, val, sizeof(val)));
+	fputc('\n', f);
+	if (m->show_mpls && rw->r != NULL)
+		text_mpls(f, rw);
+}
+
+int
+report_write_text(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v)
+{
+	struct rows it;
+	struct row rw;
+	int hostw, asw;
+
+	v = view_or_default(v);
+	hostw = text_host_width(p, v);
+	asw = text_as_width(p, v);
+	errno = 0;
+	text_header(f, p, m);
+	text_titles(f, m, v, hostw, asw);
+	rows_start(&it, p);
+	while (rows_next(&it, &rw))
+		text_row(f, &rw, m, v, hostw, asw);
+	return finish(f);
+}
+
+/* ---- JSON ---- */
+
+/* Adds v under k; counts a failure (v NULL or no memory) in *bad. */
+static void
+put(json_t *o, const char *k, json_t *v, int *bad)
+{
+	if (v == NULL || json_object_set_new(o, k, v) != 0)
+		(*bad)++;
+}
+
+static void
+push(json_t *a, json_t *v, int *bad)
+{
+	if (v == NULL || json_array_append_new(a, v) != 0)
+		(*bad)++;
+}
+
+/* A JSON string, or null for NULL; bytes that are not UTF-8 become '?'. */
+static json_t *
+jstr(const char *s)
+{
+	char buf[HOST_TEXT_LEN];
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	if (j != NULL)
+		return j;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *c = buf; *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x80)
+			*c = '?';
+	return json_string(buf);
+}
+
+static json_t *
+jms(bool have, double ns)
+{
+	return have ? json_real(ns / 1e6) : json_null();
+}
+
+static json_t *
+jtime(time_t t)
+{
+	char buf[64];
+
+	if (t == 0)
+		return json_null();
+	return jstr(utc_time(t, T_RFC3339, buf, sizeof(buf)));
+}
+
+/* The RTT fields of s: null when it has no reply. */
+static void
+json_times(json_t *o, const struct stats *s, bool jitter, int *bad)
+{
+	bool have = s->received > 0;
+
+	put(o, "last_ms", jms(have, (double)s->last_ns), bad);
+	put(o, "avg_ms", jms(have, stats_avg_ns(s)), bad);
+	put(o, "best_ms", jms(have, (double)s->best_ns), bad);
+	put(o, "worst_ms", jms(have, (double)s->worst_ns), bad);
+	put(o, "stdev_ms", jms(have, stats_stdev_ns(s)), bad);
+	if (!jitter)
+		return;
+	put(o, "jitter_ms", jms(have, stats_jitter_ns(s)), bad);
+	put(o, "jint_ms", jms(have, stats_jint_ns(s)), bad);
+}
+
+/* ip, hostname, asn of r (all null for NULL). */
+static void
+json_ident(
+    json_t *o, const struct responder *r, const struct report_view *v, int *bad)
+{
+	char ip[ADDR_STRLEN], name[HOST_TEXT_LEN];
+	uint32_t asn;
+
+	put(o, "ip", jstr(r ? addr_str(&r->addr, ip, sizeof(ip)) : NULL), bad);
+	put(o, "hostname",
+	    jstr(host_name(v, r, name, sizeof(name)) ? name : NULL), bad);
+	put(o, "asn",
+	    r != NULL && names_asn(v->namer, &r->addr, &asn) == 1
+	        ? json_integer(asn)
+	        : json_null(),
+	    bad);
+}
+
+static json_t *
+json_mpls(const struct mpls_stack *s, int *bad)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a != NULL && i < s->n && i < MPLS_MAX_LABELS; i++) {
+		json_t *l = json_object();
+
+		if (l != NULL) {
+			put(l, "label", json_integer(s->l[i].label), bad);
+			put(l, "tc", json_integer(s->l[i].tc), bad);
+			put(l, "s", json_integer(s->l[i].s), bad);
+			put(l, "ttl", json_integer(s->l[i].ttl), bad);
+		}
+		push(a, l, bad);
+	}
+	return a;
+}
+
+static json_t *
+json_responder(const struct hop *h, const struct responder *r,
+    const struct report_view *v, int *bad)
+{
+	json_t *o = json_object(), *flows = json_array();
+
+	if (o == NULL) {
+		json_decref(flows);
+		return NULL;
+	}
+	json_ident(o, r, v, bad);
+	put(o, "received", json_integer(r->st.received), bad);
+	put(o, "share_pct",
+	    json_real(h->st.received > 0
+	                  ? 100.0 * r->st.received / h->st.received
+	                  : 0.0),
+	    bad);
+	json_times(o, &r->st, false, bad);
+	for (int f = 0; flows != NULL && f < 64; f++)
+		if (r->flows & (UINT64_C(1) << f))
+			push(flows, json_integer(f), bad);
+	put(o, "flows", flows, bad);
+	put(o, "mpls", json_mpls(&r->mpls, bad), bad);
+	return o;
+}
+
+static json_t *
+json_hop(const struct hop *h, const struct report_view *v, int *bad)
+{
+	json_t *o = json_object(), *resp = json_array();
+
+	if (o == NULL) {
+		json_decref(resp);
+		return NULL;
+	}
+	put(o, "ttl", json_integer(h->ttl), bad);
+	json_ident(o, hop_main_responder(h), v, bad);
+	put(o, "loss_pct", json_real(stats_loss_pct(&h->st)), bad);
+	put(o, "sent", json_integer(h->st.sent), bad);
+	put(o, "received", json_integer(h->st.received), bad);
+	json_times(o, &h->st, true, bad);
+	for (int i = 0; resp != NULL && i < h->nresp; i++)
+		push(resp, json_responder(h, &h->resp[i], v, bad), bad);
+	put(o, "responders", resp, bad);
+	return o;
+}
+
+static json_t *
+json_options(const struct report_meta *m, int *bad)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	put(o, "probes", json_integer(m->probes), bad);
+	put(o, "first_ttl", json_integer(m->first_ttl), bad);
+	put(o, "max_ttl", json_integer(m->max_ttl), bad);
+	put(o, "interval_s", json_real(m->interval_s), bad);
+	put(o, "timeout_s", json_real(m->timeout_s), bad);
+	put(o, "cycles", json_integer(m->cycles), bad);
+	put(o, "port", json_integer(m->port), bad);
+	put(o, "flows", json_integer(m->flows), bad);
+	return o;
+}
+
+static void
+json_run(json_t *o, const struct path *p, const struct report_meta *m, int *bad)
+{
+	char ip[ADDR_STRLEN];
+	json_t *t = json_object();
+
+	put(o, "schema", json_integer(REPORT_JSON_SCHEMA), bad);
+	put(o, "hoptop", jstr(m->version), bad);
+	put(o, "source", jstr(m->source_host), bad);
+	if (t != NULL) {
+		put(t, "name", jstr(m->target_name), bad);
+		put(t, "ip", jstr(target_ip(p, m, ip, sizeof(ip))), bad);
+	}
+	put(o, "target", t, bad);
+	put(o, "protocol", jstr(m->proto), bad);
+	put(o, "method", jstr(m->method), bad);
+	put(o, "simulated", json_boolean(m->simulated), bad);
+	put(o, "started", jtime(m->started), bad);
+	put(o, "ended", jtime(m->ended), bad);
+	put(o, "options", json_options(m, bad), bad);
+	put(o, "cycles_done", json_integer(p->cycles), bad);
+	put(o, "destination_ttl",
+	    p->dest_ttl > 0 ? json_integer(p->dest_ttl) : json_null(), bad);
+}
+
+/*
+ * Times are ms as JSON reals, printed with 15 significant digits: exact for
+ * any whole number of ns below 1e15 (and shortest: 0.1, not
+ * 0.10000000000000001); loss and share are percent.
+ */
+int
+report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v)
+{
+	json_t *root = json_object(), *hops = json_array();
+	int bad = 0, rc, last = path_last_ttl(p);
+
+	v = view_or_default(v);
+	if (root == NULL || hops == NULL) {
+		json_decref(root);
+		json_decref(hops);
+		errno = ENOMEM;
+		return -1;
+	}
+	json_run(root, p, m, &bad);
+	for (int ttl = p->first_ttl; ttl <= last; ttl++)
+		if (path_hop(p, ttl) != NULL)
+			push(hops, json_hop(path_hop(p, ttl), v, &bad), &bad);
+	put(root, "hops", hops, &bad);
+	if (bad > 0) {
+		json_decref(root);
+		errno = ENOMEM;
+		return -1;
+	}
+	errno = 0;
+	rc = json_dumpf(root, f,
+	    JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	if (rc == 0)
+		fputc('\n', f);
+	if (finish(f) != 0)
+		return -1;
+	if (rc != 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- CSV ---- */
+
+/* One RFC 4180 field: quoted if it holds a comma, quote, CR or LF. */
+static void
+csv_field(FILE *f, const char *s, bool first)
+{
+	if (!first)
+		fputc(',', f);
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* A number with up to 6 decimals (whole ns for ms), no trailing zeros. */
+static const char *
+csv_num(bool have, double x, char *buf, size_t len)
+{
+	char *e;
+
+	if (!have) {
+		buf[0] = '\0';
+		return buf;
+	}
+	snprintf(buf, len, "%.6f", x);
+	e = buf + strlen(buf) - 1;
+	while (*e == '0' && e[-1] != '.')
+		*e-- = '\0';
+	return buf;
+}
+
+static const char *const csv_titles[] = {"ttl", "responder", "ip", "hostname",
+    "asn", "loss_pct", "sent", "received", "last_ms", "avg_ms", "best_ms",
+    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms"};
+
+/* ttl, responder, ip, hostname, asn. */
+static void
+csv_ident(FILE *f, const struct row *rw, const struct report_view *v)
+{
+	char buf[HOST_TEXT_LEN];
+	uint32_t asn;
+
+	fprintf(f, "%d,%d", rw->ttl, rw->index);
+	csv_field(
+	    f, rw->r ? addr_str(&rw->r->addr, buf, sizeof(buf)) : "", false);
+	csv_field(f, host_name(v, rw->r, buf, sizeof(buf)) ? buf : "", false);
+	if (rw->r != NULL && names_asn(v->namer, &rw->r->addr, &asn) == 1)
+		fprintf(f, ",%u", (unsigned)asn);
+	else
+		fputc(',', f);
+}
+
+static void
+csv_row(FILE *f, const struct row *rw, const struct report_view *v)
+{
+	const struct stats *s = rw->st;
+	bool hop = rw->index == 0, have = s->received > 0;
+	double vals[] = {(double)s->last_ns, stats_avg_ns(s),
+	    (double)s->best_ns, (double)s->worst_ns, stats_stdev_ns(s),
+	    stats_jitter_ns(s), stats_jint_ns(s)};
+	char buf[64];
+
+	csv_ident(f, rw, v);
+	csv_field(f, csv_num(hop, stats_loss_pct(s), buf, sizeof(buf)), false);
+	if (hop)
+		fprintf(f, ",%u", (unsigned)s->sent);
+	else
+		fputc(',', f);
+	fprintf(f, ",%u", (unsigned)s->received);
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		csv_field(
+		    f, csv_num(have, vals[i] / 1e6, buf, sizeof(buf)), false);
+	fputs("\r\n", f);
+}
+
+/*
+ * One header row, then a row per hop (responder 0: the main responder
+ * named, the hop's statistics) and a row per other responder (1, 2, ...:
+ * its own replies; loss_pct and sent empty). Times in ms; empty = no reply.
+ */
+int
+report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v)
+{
+	struct rows it;
+	struct row rw;
+
+	v = view_or_default(v);
+	(void)m;
+	errno = 0;
+	for (size_t i = 0; i < sizeof(csv_titles) / sizeof(csv_titles[0]); i++)
+		csv_field(f, csv_titles[i], i == 0);
+	fputs("\r\n", f);
+	rows_start(&it, p);
+	while (rows_next(&it, &rw))
+		csv_row(f, &rw, v);
+	return finish(f);
+}
+
+/* ---- Markdown ---- */
+
+/* Writes s with the characters that would break a table cell escaped. */
+static void
+md_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static void
+md_header(FILE *f, const struct path *p, const struct report_meta *m)
+{
+	char t[64];
+
+	fputs("# hoptop report: ", f);
+	md_text(f, str_or(m->target_name, "?"));
+	fputs("\n\n- Path: ", f);
+	text_what(f, p, m);
+	fputs("\n- Source: ", f);
+	md_text(f, str_or(m->source_host, "?"));
+	fprintf(f, "\n- Probes: %d per hop, interval %g s, %u cycle%s",
+	    m->probes, m->interval_s, p->cycles, p->cycles == 1 ? "" : "s");
+	fprintf(
+	    f, "\n- Started: %s", utc_time(m->started, T_HUMAN, t, sizeof(t)));
+	if (m->ended != 0)
+		fprintf(f, ", ended: %s",
+		    utc_time(m->ended, T_HUMAN, t, sizeof(t)));
+	if (m->simulated)
+		fputs("\n- Simulated path: no probe left this machine.", f);
+	fputs("\n\n", f);
+}
+
+static void
+md_titles(FILE *f, const struct report_meta *m, const struct report_view *v)
+{
+	int ncols;
+	const enum col_id *cols = view_cols(v, &ncols);
+
+	fprintf(f, "| # |%s Host |", m->show_asn ? " AS |" : "");
+	for (int i = 0; i < ncols; i++)
+		fprintf(f, " %s |", column_get(cols[i])->title);
+	fprintf(f, "\n|--:|%s:-----|", m->show_asn ? ":---|" : "");
+	for (int i = 0; i < ncols; i++)
+		fputs("----:|", f);
+	fputc('\n', f);
+}
+
+static void
+md_row(FILE *f, const struct row *rw, const struct report_meta *m,
+    const struct report_view *v)
+{
+	char host[HOST_TEXT_LEN], val[64];
+	int ncols;
+	const enum col_id *cols = view_cols(v, &ncols);
+	const struct mpls_stack *s = rw->r != NULL ? &rw->r->mpls : NULL;
+
+	if (rw->index > 0)
+		fputs("|   |", f);
+	else
+		fprintf(f, "| %d |", rw->ttl);
+	if (m->show_asn)
+		fprintf(f, " %s |", as_text(v, rw->r, val, sizeof(val)));
+	fputs(rw->index > 0 ? " ↳ " : " ", f);
+	md_text(f, host_text(v, rw->r, host, sizeof(host)));
+	for (int i = 0; m->show_mpls && s != NULL && i < s->n; i++)
+		fprintf(f, " [MPLS: Lbl %u TC %u S %u TTL %u]",
+		    (unsigned)s->l[i].label, (unsigned)s->l[i].tc,
+		    (unsigned)s->l[i].s, (unsigned)s->l[i].ttl);
+	fputs(" |", f);
+	for (int i = 0; i < ncols; i++)
+		fprintf(f, " %s |", cell(cols[i], rw, val, sizeof(val)));
+	fputc('\n', f);
+}
+
+int
+report_write_markdown(FILE *f, const struct path *p,
+    const struct report_meta *m, const struct report_view *v)
+{
+	struct rows it;
+	struct row rw;
+
+	v = view_or_default(v);
+	errno = 0;
+	md_header(f, p, m);
+	md_titles(f, m, v);
+	rows_start(&it, p);
+	while (rows_next(&it, &rw))
+		md_row(f, &rw, m, v);
+	return finish(f);
+}
+
+/* ---- --once ---- */
+
+/*
+ * Like traceroute: "traceroute to NAME (ADDR), 30 hops max, 56 byte packets".
+ * The size is the whole IP packet (header plus the default probe), as
+ * traceroute counts it.
+ */
+int
+report_once_header(FILE *f, const struct report_meta *m)
+{
+	char ip[ADDR_STRLEN];
+	int iphdr = m->target_addr.family == AF_INET6 ? 40 : 20;
+
+	errno = 0;
+	addr_str(&m->target_addr, ip, sizeof(ip));
+	fprintf(f, "traceroute to %s (%s), %d hops max, %d byte packets%s\n",
+	    str_or(m->target_name, ip), ip, m->max_ttl,
+	    iphdr + PACKET_DEFAULT_SIZE, m->simulated ? " (simulated)" : "");
+	return finish(f);
+}
+
+/* True if a was sent before b: by send time, then by sequence (wrapping). */
+static bool
+sent_before(const struct sample *a, const struct sample *b)
+{
+	if (a->t_ns != b->t_ns)
+		return a->t_ns < b->t_ns;
+	return (int16_t)(uint16_t)(a->seq - b->seq) < 0;
+}
+
+/* "name (ip)", "ip (ip)" without a name, "ip" with NAMES_ADDR. */
+static void
+once_host(FILE *f, const struct responder *r, const struct report_view *v)
+{
+	char ip[ADDR_STRLEN], name[HOST_TEXT_LEN];
+
+	addr_str(&r->addr, ip, sizeof(ip));
+	if (v->mode == NAMES_ADDR)
+		fprintf(f, " %s", ip);
+	else
+		fprintf(f, " %s (%s)",
+		    host_name(v, r, name, sizeof(name)) ? name : ip, ip);
+}
+
+/* The hop's newest n samples into s, oldest sent first; returns how many. */
+static int
+newest_samples(const struct hop *h, const struct sample **s, int n)
+{
+	int k = 0;
+
+	for (; h != NULL && k < n; k++) {
+		s[k] = history_get(&h->hist, (uint32_t)k);
+		if (s[k] == NULL)
+			break;
+		for (int j = k; j > 0 && sent_before(s[j], s[j - 1]); j--) {
+			const struct sample *t = s[j];
+
+			s[j] = s[j - 1];
+			s[j - 1] = t;
+		}
+	}
+	return k;
+}
+
+int
+report_once_line(FILE *f, const struct path *p, int ttl, int nprobes,
+    const struct report_view *v)
+{
+	const struct hop *h = path_hop(p, ttl);
+	const struct sample *s[ONCE_MAX];
+	int n, cur = -1;
+
+	v = view_or_default(v);
+	if (nprobes > ONCE_MAX)
+		nprobes = ONCE_MAX;
+	n = newest_samples(h, s, nprobes);
+	errno = 0;
+	fprintf(f, "%2d ", ttl);
+	for (int i = 0; i < nprobes; i++) {
+		if (i >= n || s[i]->rtt_ns < 0 || s[i]->resp >= h->nresp) {
+			fputs(" *", f);
+			continue;
+		}
+		if (s[i]->resp != cur)
+			once_host(f, &h->resp[s[i]->resp], v);
+		cur = s[i]->resp;
+		fprintf(f, "  %.3f ms", (double)s[i]->rtt_ns / 1e6);
+	}
+	fputc('\n', f);
+	return finish(f);
+}
+
+/* ---- snapshots ---- */
+
+/* Only [A-Za-z0-9._-] of the target, others '_', at most len - 1 bytes. */
+static void
+safe_target(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; s != NULL && s[i] != '\0' && i + 1 < len; i++) {
+		char c = s[i];
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		          c == '-';
+
+		buf[i] = ok ? c : '_';
+	}
+	buf[i] = '\0';
+	if (i == 0)
+		snprintf(buf, len, "target");
+}
+
+/* Creates a new temp file in dir (name into tmp); returns its fd or -1. */
+static int
+open_temp(const char *dir, char *tmp, size_t len)
+{
+	for (int i = 0; i < SNAP_TRIES; i++) {
+		int fd, n = snprintf(tmp, len, "%s/.hoptop-snapshot-%ld-%d.tmp",
+		            dir, (long)getpid(), i);
+
+		if (n < 0 || (size_t)n >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* Renames from to to unless to exists (EEXIST). */
+static int
+rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+	/* The file system cannot do it: link() does not replace either. */
+	if (link(from, to) != 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+/* Moves tmp to dir/base.txt, or base-1.txt, ... if taken; name into out. */
+static int
+place(const char *tmp, const char *dir, const char *base, char *out,
+    size_t outlen)
+{
+	char name[PATH_MAX];
+
+	for (int i = 0; i < SNAP_TRIES; i++) {
+		int n = i == 0 ? snprintf(
+		                     name, sizeof(name), "%s/%s.txt", dir, base)
+		               : snprintf(name, sizeof(name), "%s/%s-%d.txt",
+		                     dir, base, i);
+
+		if (n < 0 || (size_t)n >= sizeof(name) ||
+		    (out != NULL && (size_t)n >= outlen)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (rename_noreplace(tmp, name) == 0) {
+			if (out != NULL)
+				memcpy(out, name, (size_t)n + 1);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static int
+write_snapshot(int fd, time_t when, const struct path *p,
+    const struct report_meta *m, const struct report_view *v)
+{
+	char t[64], target[HOST_TEXT_LEN];
+	FILE *f = fdopen(fd, "w");
+	int rc, saved;
+
+	if (f == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	snprintf(target, sizeof(target), "%s", str_or(m->target_name, "?"));
+	clean(target);
+	errno = 0;
+	fprintf(f, "hoptop snapshot of %s at %s\n\n", target,
+	    utc_time(when, T_HUMAN, t, sizeof(t)));
+	rc = report_write_text(f, p, m, v);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -1;
+	saved = errno;
+	if (fclose(f) != 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
+
+int
+report_snapshot(const char *dir, time_t when, const struct path *p,
+    const struct report_meta *m, const struct report_view *v, char *out,
+    size_t outlen)
+{
+	char tmp[PATH_MAX], base[128], target[65], t[32];
+	int fd, saved, dfd;
+
+	fd = open_temp(dir, tmp, sizeof(tmp));
+	if (fd < 0)
+		return -1;
+	if (write_snapshot(fd, when, p, m, v) != 0)
+		goto fail;
+	safe_target(m->target_name, target, sizeof(target));
+	snprintf(base, sizeof(base), "hoptop-%s-%s", target,
+	    utc_time(when, T_FILE, t, sizeof(t)));
+	if (place(tmp, dir, base, out, outlen) != 0)
+		goto fail;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) { /* best effort: make the new name durable too */
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}

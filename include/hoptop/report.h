@@ -17,25 +17,25 @@
 
 /* What a report says about the run besides the path. */
 struct report_meta {
-	const char *version;	  /* "0.1.0" */
-	const char *source_host;  /* local host name */
-	const char *target_name;  /* as given on the command line */
+	const char *version;     /* "0.1.0" */
+	const char *source_host; /* local host name */
+	const char *target_name; /* as given on the command line */
 	struct haddr target_addr;
-	const char *proto;	  /* "ICMP", "UDP", "TCP" */
-	const char *method;	  /* "raw socket", "simulated", ... */
+	const char *proto;  /* "ICMP", "UDP", "TCP" */
+	const char *method; /* "raw socket", "simulated", ... */
 	bool simulated;
-	time_t started, ended;	  /* wall clock */
+	time_t started, ended; /* wall clock */
 	/* the options used */
 	int probes, first_ttl, max_ttl, port, flows;
 	double interval_s, timeout_s;
-	unsigned cycles;	  /* cycles asked for (0 = until quit) */
+	unsigned cycles; /* cycles asked for (0 = until quit) */
 	bool show_mpls, show_asn;
 };
 
 struct report_view {
 	const struct namer *namer; /* may be NULL */
 	enum name_mode mode;
-	const enum col_id *cols;   /* NULL = column_set_default */
+	const enum col_id *cols; /* NULL = column_set_default */
 	int ncols;
 };
 
@@ -44,8 +44,8 @@ int report_write_text(FILE *f, const struct path *p,
     const struct report_meta *m, const struct report_view *v);
 int report_write_json(FILE *f, const struct path *p,
     const struct report_meta *m, const struct report_view *v);
-int report_write_csv(FILE *f, const struct path *p,
-    const struct report_meta *m, const struct report_view *v);
+int report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v);
 int report_write_markdown(FILE *f, const struct path *p,
     const struct report_meta *m, const struct report_view *v);
 
