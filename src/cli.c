@@ -1,2 +1,536 @@
-/* cli: placeholder until the module lands. */
+/*
+ * cli: the command line. getopt_long, silenced (opterr = 0), with our own
+ * one-line messages that name the option and the fix. Pure: no I/O.
+ * Strings in struct options point into argv.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "hoptop/cli.h"
+
+#define MAX_TTL 255
+
+enum {
+	OPT_MARKDOWN = 256,
+	OPT_ONCE,
+	OPT_DEMO,
+	OPT_AS_ZONE,
+	OPT_FLOWS,
+	OPT_UNPRIV,
+};
+
+/*
+ * '-': words that are not options come back in order as 1 (so argv is not
+ * permuted and POSIXLY_CORRECT changes nothing); ':': a missing value comes
+ * back as ':', not '?'.
+ */
+static const char shortopts[] = "-:m:w:q:ni:c:rjC46IuTP:f:o:zehV";
+
+static const struct option longopts[] = {
+    {"max-hops", required_argument, NULL, 'm'},
+    {"timeout", required_argument, NULL, 'w'},
+    {"probes", required_argument, NULL, 'q'},
+    {"no-dns", no_argument, NULL, 'n'},
+    {"interval", required_argument, NULL, 'i'},
+    {"count", required_argument, NULL, 'c'},
+    {"report", no_argument, NULL, 'r'},
+    {"json", no_argument, NULL, 'j'},
+    {"csv", no_argument, NULL, 'C'},
+    {"markdown", no_argument, NULL, OPT_MARKDOWN},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"icmp", no_argument, NULL, 'I'},
+    {"udp", no_argument, NULL, 'u'},
+    {"tcp", no_argument, NULL, 'T'},
+    {"port", required_argument, NULL, 'P'},
+    {"first-ttl", required_argument, NULL, 'f'},
+    {"export-dir", required_argument, NULL, 'o'},
+    {"demo", optional_argument, NULL, OPT_DEMO},
+    {"aslookup", no_argument, NULL, 'z'},
+    {"as-zone", required_argument, NULL, OPT_AS_ZONE},
+    {"mpls", no_argument, NULL, 'e'},
+    {"flows", required_argument, NULL, OPT_FLOWS},
+    {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One of several exclusive choices (format, protocol, family, mode). */
+struct choice {
+	int value;
+	char name[24]; /* the option as typed; "" = not chosen */
+};
+
+struct parse {
+	struct options *o;
+	int argc;
+	char **argv;
+	char name[24]; /* the current option as typed: "-m", "--max-hops" */
+	struct choice format, proto, family, once, report;
+	int nwords;        /* words that are not options */
+	const char *extra; /* the second of them, if any */
+	char *err;
+	size_t errlen;
+};
+
+static const char usage_text[] =
+    "usage: hoptop [options] TARGET        full-screen live monitor\n"
+    "       hoptop -r [-c N] [--json|--csv|--markdown] TARGET\n"
+    "                                      report after N cycles\n"
+    "       hoptop --once TARGET           classic traceroute output, "
+    "one cycle\n"
+    "       hoptop --demo [FILE]           the monitor on a simulated path\n"
+    "                                      (no root, no network)\n"
+    "\n"
+    "Probing:\n"
+    "  -I, --icmp             ICMP Echo probes (default)\n"
+    "  -u, --udp              UDP probes (port 33434 unless -P)\n"
+    "  -T, --tcp              TCP SYN probes (port 80 unless -P)\n"
+    "  -P, --port N           destination port for -u/-T, 1-65535\n"
+    "  -4, -6                 IPv4 / IPv6 only (default: what TARGET\n"
+    "                         resolves to first)\n"
+    "  -f, --first-ttl N      first TTL probed (default 1)\n"
+    "  -m, --max-hops N       largest TTL probed, 1-255 (default 30)\n"
+    "  -q, --probes N         probes per hop per cycle, 1-10 (default 1;\n"
+    "                         --once: 3)\n"
+    "  -i, --interval SECS    time between cycles (default 1; below 0.1\n"
+    "                         needs root)\n"
+    "  -w, --timeout SECS     a probe unanswered this long is lost,\n"
+    "                         0.01-60 (default 2)\n"
+    "  -c, --count N          stop after N cycles (report: 10; monitor:\n"
+    "                         until quit)\n"
+    "      --flows N          Paris flows per hop, 1-16 (default 1)\n"
+    "      --unprivileged     ICMP ping / UDP sockets, no raw socket\n"
+    "\n"
+    "Output:\n"
+    "  -r, --report           no screen; print a report at the end\n"
+    "  -j, --json             report as JSON (implies -r)\n"
+    "  -C, --csv              report as CSV (implies -r)\n"
+    "      --markdown         report as a Markdown table (implies -r)\n"
+    "      --once             one cycle, classic traceroute output\n"
+    "  -n, --no-dns           show addresses, resolve nothing\n"
+    "  -z, --aslookup         show each hop's AS number\n"
+    "      --as-zone ZONE     DNS zone for AS lookups (implies -z)\n"
+    "  -e, --mpls             show MPLS labels\n"
+    "  -o, --export-dir DIR   where 's' writes snapshots (default: the\n"
+    "                         current directory)\n"
+    "      --demo [FILE]      simulated path: built in, or a .json "
+    "scenario\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          the version\n"
+    "\n"
+    "Keys: q quit, p pause, r reset, n names, +/- probes, d history,\n"
+    "      j jitter, s save snapshot, Up/Down/Enter hop details, ? help\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
+
+const char *
+cli_usage(void)
+{
+	return usage_text;
+}
+
+static void
+defaults(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = MODE_MONITOR;
+	o->format = FMT_TEXT;
+	o->max_ttl = 30;
+	o->first_ttl = 1;
+	o->timeout_s = 2.0;
+	o->probes = 0;
+	o->interval_s = 1.0;
+	o->count = -1;
+	o->family = AF_UNSPEC;
+	o->proto = PROTO_ICMP;
+	o->flows = 1;
+	o->method = METHOD_AUTO;
+}
+
+/* Writes a range bound without trailing zeros or exponents: 0.01, 1000000. */
+static const char *
+bound(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.15g", v);
+	return buf;
+}
+
+/* Whether s is [+-]digits[.digits] (no spaces, hex, exponents, inf, nan).
+ * *dot says whether it has a decimal point. */
+static bool
+plain_number(const char *s, bool *dot)
+{
+	int digits = 0;
+
+	*dot = false;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s == '.' && !*dot)
+			*dot = true;
+		else
+			return false;
+	}
+	return digits > 0;
+}
+
+int
+cli_number(const char *opt, const char *s, double min, double max, bool integer,
+    double *out, char *err, size_t errlen)
+{
+	const char *what = integer ? "a whole number" : "a number";
+	char lo[32], hi[32];
+	bool dot = false;
+	bool num = s != NULL && plain_number(s, &dot);
+	double v;
+
+	bound(min, lo, sizeof(lo));
+	bound(max, hi, sizeof(hi));
+	if (!num || (integer && dot)) {
+		/* "1.5" for a count is a number, just not a whole one. */
+		snprintf(err, errlen,
+		    "%s: '%.40s' is not %s (expected %s from %s to %s)", opt,
+		    s != NULL ? s : "", num ? "a whole number" : "a number",
+		    what, lo, hi);
+		return -1;
+	}
+	errno = 0;
+	v = integer ? (double)strtoll(s, NULL, 10) : strtod(s, NULL);
+	if (errno == ERANGE || v < min || v > max) {
+		snprintf(err, errlen, "%s: %.40s is out of range (%s-%s)", opt,
+		    s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* cli_number for the current option, into an int. */
+static int
+int_arg(struct parse *ps, const char *arg, int min, int max, int *out)
+{
+	double v;
+
+	if (cli_number(
+	        ps->name, arg, min, max, true, &v, ps->err, ps->errlen) == -1)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+choose(struct parse *ps, struct choice *c, int value, const char *what)
+{
+	if (c->name[0] != '\0' && c->value != value) {
+		snprintf(ps->err, ps->errlen,
+		    "%s and %s conflict (choose one %s)", c->name, ps->name,
+		    what);
+		return -1;
+	}
+	c->value = value;
+	snprintf(c->name, sizeof(c->name), "%s", ps->name);
+	return 0;
+}
+
+static int
+text_arg(struct parse *ps, const char *arg, const char **out)
+{
+	if (arg == NULL || *arg == '\0') {
+		snprintf(
+		    ps->err, ps->errlen, "%s: the value is empty", ps->name);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
+/*
+ * --demo takes an optional FILE: "--demo=FILE", or "--demo FILE" when the
+ * next word does not start with '-' and ends in ".json" (anything else
+ * there is the TARGET).
+ */
+static int
+demo_arg(struct parse *ps, const char *arg)
+{
+	const char *next;
+	size_t n;
+
+	ps->o->demo = true;
+	if (arg != NULL)
+		return text_arg(ps, arg, &ps->o->demo_file);
+	if (optind >= ps->argc)
+		return 0;
+	next = ps->argv[optind];
+	n = strlen(next);
+	if (next[0] != '-' && n > 5 && strcmp(next + n - 5, ".json") == 0) {
+		ps->o->demo_file = next;
+		optind++;
+	}
+	return 0;
+}
+
+/* Numbers with decimals: -w and -i. */
+static int
+seconds_arg(
+    struct parse *ps, const char *arg, double min, double max, double *out)
+{
+	return cli_number(
+	    ps->name, arg, min, max, false, out, ps->err, ps->errlen);
+}
+
+/* Applies one option c (with argument arg) to ps->o. */
+static int
+apply(struct parse *ps, int c, char *arg)
+{
+	struct options *o = ps->o;
+	double v;
+
+	switch (c) {
+	case 'm':
+		return int_arg(ps, arg, 1, MAX_TTL, &o->max_ttl);
+	case 'f':
+		return int_arg(ps, arg, 1, MAX_TTL, &o->first_ttl);
+	case 'q':
+		return int_arg(ps, arg, 1, 10, &o->probes);
+	case 'P':
+		return int_arg(ps, arg, 1, 65535, &o->port);
+	case OPT_FLOWS:
+		return int_arg(ps, arg, 1, 16, &o->flows);
+	case 'c':
+		if (cli_number(ps->name, arg, 1, 1000000, true, &v, ps->err,
+		        ps->errlen) == -1)
+			return -1;
+		o->count = (long)v;
+		return 0;
+	case 'w':
+		return seconds_arg(ps, arg, 0.01, 60, &o->timeout_s);
+	case 'i':
+		return seconds_arg(ps, arg, 0.01, 3600, &o->interval_s);
+	case 'n':
+		o->no_dns = true;
+		return 0;
+	case 'r':
+		return choose(ps, &ps->report, 1, "mode");
+	case 'j':
+		return choose(ps, &ps->format, FMT_JSON, "format");
+	case 'C':
+		return choose(ps, &ps->format, FMT_CSV, "format");
+	case OPT_MARKDOWN:
+		return choose(ps, &ps->format, FMT_MARKDOWN, "format");
+	case OPT_ONCE:
+		return choose(ps, &ps->once, 1, "mode");
+	case '4':
+		return choose(ps, &ps->family, AF_INET, "address family");
+	case '6':
+		return choose(ps, &ps->family, AF_INET6, "address family");
+	case 'I':
+		return choose(ps, &ps->proto, PROTO_ICMP, "protocol");
+	case 'u':
+		return choose(ps, &ps->proto, PROTO_UDP, "protocol");
+	case 'T':
+		return choose(ps, &ps->proto, PROTO_TCP, "protocol");
+	case 'o':
+		return text_arg(ps, arg, &o->export_dir);
+	case OPT_DEMO:
+		return demo_arg(ps, arg);
+	case 'z':
+		o->show_asn = true;
+		return 0;
+	case OPT_AS_ZONE:
+		o->show_asn = true;
+		return text_arg(ps, arg, &o->asn_zone);
+	case 'e':
+		o->show_mpls = true;
+		return 0;
+	case OPT_UNPRIV:
+		o->method = METHOD_UNPRIV;
+		return 0;
+	case 'h':
+		o->help = true;
+		return 0;
+	case 'V':
+		o->version = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* The option word as typed in argv (up to any '='), into buf. */
+static void
+typed_word(const char *word, char *buf, size_t len)
+{
+	size_t n = strcspn(word, "=");
+
+	snprintf(buf, len, "%.*s", (int)(n < 40 ? n : 40), word);
+}
+
+/* Counts long options that begin with prefix (after the "--"). */
+static int
+long_matches(const char *prefix)
+{
+	size_t n = strcspn(prefix, "=");
+	int count = 0;
+
+	for (const struct option *lo = longopts; lo->name != NULL; lo++)
+		if (strncmp(lo->name, prefix, n) == 0)
+			count++;
+	return count;
+}
+
+/* Whether v is the value of one of our options. */
+static bool
+known(int v)
+{
+	return v >= OPT_MARKDOWN ||
+	       (v > 0 && v != ':' && v != '-' && strchr(shortopts, v) != NULL);
+}
+
+/*
+ * Explains a getopt failure: c is '?' (unknown option, or a value given to
+ * a long option that takes none) or ':' (value missing). word is
+ * argv[optind - 1]: for long options and missing values, the word holding
+ * the option; for an unknown short option in a bundle, maybe not.
+ */
+static void
+getopt_error(struct parse *ps, int c, const char *word)
+{
+	char name[48];
+	bool is_long = (c == ':' || optopt == 0 || known(optopt)) &&
+	               word != NULL && strncmp(word, "--", 2) == 0;
+
+	if (is_long)
+		typed_word(word, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "-%c", optopt);
+	if (c == ':')
+		snprintf(ps->err, ps->errlen,
+		    "%s needs a value (see hoptop --help)", name);
+	else if (is_long && optopt == 0 && long_matches(word + 2) > 1)
+		snprintf(ps->err, ps->errlen,
+		    "ambiguous option '%s' (see hoptop --help)", name);
+	else if (is_long && known(optopt))
+		snprintf(ps->err, ps->errlen, "%s takes no value", name);
+	else
+		snprintf(ps->err, ps->errlen,
+		    "unknown option '%s' (see hoptop --help)", name);
+}
+
+/* Settles the mode from --once, -r and the formats (which imply -r). */
+static int
+settle_mode(struct parse *ps)
+{
+	const char *other =
+	    ps->report.name[0] ? ps->report.name : ps->format.name;
+
+	if (ps->once.name[0] != '\0' && other[0] != '\0') {
+		snprintf(ps->err, ps->errlen,
+		    "%s and %s conflict (choose one mode: --once, or -r with "
+		    "a format)",
+		    ps->once.name, other);
+		return -1;
+	}
+	if (ps->once.name[0] != '\0')
+		ps->o->mode = MODE_ONCE;
+	else if (other[0] != '\0')
+		ps->o->mode = MODE_REPORT;
+	ps->o->format = (enum report_format)ps->format.value;
+	return 0;
+}
+
+/* A word that is not an option: the TARGET, or one too many. */
+static void
+add_word(struct parse *ps, const char *word)
+{
+	if (ps->nwords == 0)
+		ps->o->target = word;
+	else if (ps->nwords == 1)
+		ps->extra = word;
+	ps->nwords++;
+}
+
+/* Checks what only the whole command line shows; fills the choices in. */
+static int
+finish(struct parse *ps)
+{
+	struct options *o = ps->o;
+
+	if (settle_mode(ps) == -1)
+		return -1;
+	o->proto = (enum probe_proto)ps->proto.value;
+	o->family = ps->family.value;
+	if (o->first_ttl > o->max_ttl) {
+		snprintf(ps->err, ps->errlen,
+		    "-f: first TTL %d is above max hops %d (lower -f or "
+		    "raise -m)",
+		    o->first_ttl, o->max_ttl);
+		return -1;
+	}
+	if (o->help || o->version)
+		return 0;
+	if (ps->extra != NULL) {
+		snprintf(ps->err, ps->errlen, "too many arguments: '%.40s'",
+		    ps->extra);
+		return -1;
+	}
+	if (o->target == NULL && !o->demo) {
+		snprintf(ps->err, ps->errlen,
+		    "missing TARGET (try: hoptop 192.0.2.1, or hoptop "
+		    "--demo)");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * getopt_long runs afresh on every call (optind = 0 resets GNU getopt,
+ * half-read bundles included), so tests can call this many times.
+ */
+int
+cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	struct parse ps;
+	int c, li;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.o = o;
+	ps.argc = argc;
+	ps.argv = argv;
+	ps.err = err;
+	ps.errlen = errlen;
+	ps.family.value = AF_UNSPEC;
+	defaults(o);
+	if (errlen > 0)
+		err[0] = '\0';
+	opterr = 0;
+	optind = 0;
+	while ((li = -1, c = getopt_long(
+	                     argc, argv, shortopts, longopts, &li)) != -1) {
+		if (c == '?' || c == ':') {
+			getopt_error(&ps, c,
+			    optind > 0 && optind <= argc ? argv[optind - 1]
+			                                 : NULL);
+			return -1;
+		}
+		if (c == 1) {
+			add_word(&ps, optarg);
+			continue;
+		}
+		if (li >= 0)
+			snprintf(ps.name, sizeof(ps.name), "--%s",
+			    longopts[li].name);
+		else
+			snprintf(ps.name, sizeof(ps.name), "-%c", c);
+		if (apply(&ps, c, optarg) == -1)
+			return -1;
+	}
+	for (; optind < argc; optind++) /* the words after "--" */
+		add_word(&ps, argv[optind]);
+	return finish(&ps);
+}

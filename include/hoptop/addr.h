@@ -25,8 +25,8 @@ const char *addr_str(const struct haddr *a, char *buf, size_t len);
 /* Parses a numeric IPv4 or IPv6 address; 0 on success, -1 if not one. */
 int addr_parse(const char *s, struct haddr *out);
 /* Conversions to and from sockaddr; port in host order. */
-socklen_t addr_to_sockaddr(const struct haddr *a, unsigned port,
-    struct sockaddr_storage *ss);
+socklen_t addr_to_sockaddr(
+    const struct haddr *a, unsigned port, struct sockaddr_storage *ss);
 int addr_from_sockaddr(const struct sockaddr *sa, struct haddr *out);
 /* A stable 32-bit hash of the address (for small hash tables). */
 unsigned addr_hash(const struct haddr *a);

@@ -14,23 +14,23 @@ enum net_method { METHOD_AUTO = 0, METHOD_RAW, METHOD_UNPRIV };
 struct options {
 	enum run_mode mode;
 	enum report_format format;
-	int max_ttl;	       /* -m, 1..255 */
-	int first_ttl;	       /* -f */
-	double timeout_s;      /* -w */
-	int probes;	       /* -q, 1..10; 0 = mode default */
-	bool no_dns;	       /* -n */
-	double interval_s;     /* -i */
-	long count;	       /* -c; -1 = mode default */
-	int family;	       /* AF_UNSPEC, AF_INET, AF_INET6 */
+	int max_ttl;       /* -m, 1..255 */
+	int first_ttl;     /* -f */
+	double timeout_s;  /* -w */
+	int probes;        /* -q, 1..10; 0 = mode default */
+	bool no_dns;       /* -n */
+	double interval_s; /* -i */
+	long count;        /* -c; -1 = mode default */
+	int family;        /* AF_UNSPEC, AF_INET, AF_INET6 */
 	enum probe_proto proto;
-	int port;	       /* -P; 0 = protocol default */
+	int port;               /* -P; 0 = protocol default */
 	const char *export_dir; /* -o */
 	bool demo;
-	const char *demo_file;	/* --demo FILE, or NULL for the built-in */
-	bool show_asn;		/* -z */
-	const char *asn_zone;	/* --as-zone */
-	bool show_mpls;		/* -e */
-	int flows;		/* --flows, 1..16 */
+	const char *demo_file;  /* --demo FILE, or NULL for the built-in */
+	bool show_asn;          /* -z */
+	const char *asn_zone;   /* --as-zone */
+	bool show_mpls;         /* -e */
+	int flows;              /* --flows, 1..16 */
 	enum net_method method; /* --unprivileged */
 	bool help, version;
 	const char *target;
@@ -38,13 +38,26 @@ struct options {
 
 /*
  * Parses argv into *o (defaults first). Returns 0, or -1 with a one-line
- * message in err (the caller prints it and exits 2).
+ * message in err (the caller prints it and exits 2). Strings in *o point
+ * into argv; argv is not reordered. Safe to call repeatedly.
+ *
+ * Defaults: monitor, text, -m 30, -f 1, -w 2, -q 0 (the mode decides),
+ * -i 1, -c -1 (the mode decides), AF_UNSPEC, ICMP, port 0, flows 1,
+ * export_dir NULL (current directory), asn_zone NULL (built-in zone).
+ * --json/--csv/--markdown imply -r; --once with -r or a format, two
+ * formats, two protocols or -4 with -6 are errors; --as-zone implies -z;
+ * -f above -m is an error. --demo FILE: "--demo=FILE", or the next word if
+ * it does not start with '-' and ends in ".json"; with --demo, TARGET is
+ * optional. With -h or -V, TARGET is not required (nor checked).
+ * The "-i below 0.1 needs root" rule is main's, not checked here.
  */
-int cli_parse(int argc, char **argv, struct options *o, char *err,
-    size_t errlen);
+int cli_parse(
+    int argc, char **argv, struct options *o, char *err, size_t errlen);
 /*
  * The one checked number parser: the whole string must be a number in
- * [min, max]. Returns 0, or -1 with a message naming opt in err.
+ * [min, max]. Returns 0, or -1 with a message naming opt in err (and *out
+ * untouched). Accepted: [+-]digits[.digits] (".5" and "5." too); no spaces,
+ * exponents, hex, inf or nan; with integer, no decimal point.
  */
 int cli_number(const char *opt, const char *s, double min, double max,
     bool integer, double *out, char *err, size_t errlen);

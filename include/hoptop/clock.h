@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#define NS_PER_US 1000LL
-#define NS_PER_MS 1000000LL
-#define NS_PER_S  1000000000LL
+#define NS_PER_US   1000LL
+#define NS_PER_MS   1000000LL
+#define NS_PER_S    1000000000LL
 #define CLOCK_NEVER INT64_MAX
 
 /*

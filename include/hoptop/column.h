@@ -5,6 +5,7 @@
 #ifndef HOPTOP_COLUMN_H
 #define HOPTOP_COLUMN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "hoptop/stats.h"
@@ -28,7 +29,7 @@ struct column {
 	enum col_id id;
 	const char *key;   /* machine name: "loss_pct", "sent", "avg_ms" ... */
 	const char *title; /* "Loss%", "Snt", "Avg" ... */
-	int width;	   /* right-aligned display width */
+	int width;         /* right-aligned display width */
 	/* Writes the display text ("12.3", "0.0%", "" when no data). */
 	void (*format)(const struct stats *s, char *buf, size_t len);
 	/* The value as a number (ms for times, % for loss), for JSON/CSV. */
@@ -44,8 +45,18 @@ extern const int column_set_default_n;
 extern const enum col_id column_set_jitter[];
 extern const int column_set_jitter_n;
 
-/* Formats one column of s into buf; returns buf. */
-const char *column_format(enum col_id id, const struct stats *s, char *buf,
-    size_t len);
+/*
+ * Display text rules: counts "%u"; Loss% "%.1f%%"; times in ms with one
+ * decimal ("12.3"). Times of a row with no reply, and Loss% of a row where
+ * no probe has settled (all in flight or none sent), are "" (unknown, not
+ * zero). value() returns 0 there; column_has_value() tells which.
+ */
+/* Formats one column of s into buf; returns buf ("" for a bad id). */
+const char *column_format(
+    enum col_id id, const struct stats *s, char *buf, size_t len);
+
+/* Whether the column has a known value for s (its text is not ""). Lets
+ * JSON write null instead of 0 for a hop that never answered. */
+bool column_has_value(enum col_id id, const struct stats *s);
 
 #endif

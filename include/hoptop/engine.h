@@ -14,18 +14,18 @@
 
 struct engine_config {
 	int first_ttl, max_ttl;
-	int probes;	     /* per hop per cycle, 1..10 */
-	int flows;	     /* 1.. */
+	int probes;          /* per hop per cycle, 1..10 */
+	int flows;           /* 1.. */
 	int64_t interval_ns; /* between cycle starts */
 	int64_t timeout_ns;  /* unanswered this long: lost */
-	int64_t gap_ns;	     /* between sends inside a cycle; 0 = at once */
-	unsigned count;	     /* cycles to run; 0 = until stopped */
+	int64_t gap_ns;      /* between sends inside a cycle; 0 = at once */
+	unsigned count;      /* cycles to run; 0 = until stopped */
 };
 
 struct engine;
 
-struct engine *engine_new(const struct engine_config *cfg,
-    struct transport *t, struct path *p, const struct hclock *clk);
+struct engine *engine_new(const struct engine_config *cfg, struct transport *t,
+    struct path *p, const struct hclock *clk);
 void engine_free(struct engine *e);
 
 /* The nearest time the engine needs to act (send, expire, transport). */

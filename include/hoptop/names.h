@@ -12,8 +12,8 @@
 
 enum name_mode {
 	NAMES_HOST = 0, /* host name (address while unknown) */
-	NAMES_ADDR,	/* address only */
-	NAMES_BOTH,	/* "name (address)" */
+	NAMES_ADDR,     /* address only */
+	NAMES_BOTH,     /* "name (address)" */
 };
 
 struct namer {

@@ -32,18 +32,21 @@ void registry_sent(struct registry *r, uint16_t seq, int64_t sent_ns);
  * Removes a live probe by sequence, copying it to *out. Returns false for
  * unknown, already answered (duplicates) or expired sequences.
  */
-bool registry_take(struct registry *r, uint16_t seq,
-    struct registry_entry *out);
+bool registry_take(
+    struct registry *r, uint16_t seq, struct registry_entry *out);
 /*
  * Removes the oldest live probe if it was sent at or before cutoff_ns,
- * copying it to *out. Returns false when there is none.
+ * copying it to *out. Returns false when there is none. A claimed probe
+ * whose registry_sent has not been called yet has sent_ns CLOCK_NEVER and
+ * never expires (and, being oldest, holds back the ones after it): call
+ * registry_sent, or registry_take it if the send failed.
  */
-bool registry_expire_one(struct registry *r, int64_t cutoff_ns,
-    struct registry_entry *out);
+bool registry_expire_one(
+    struct registry *r, int64_t cutoff_ns, struct registry_entry *out);
 /* Send time of the oldest live probe, or CLOCK_NEVER. */
 int64_t registry_oldest(const struct registry *r);
 unsigned registry_live(const struct registry *r);
-/* Forgets every live probe. */
+/* Forgets every live probe; sequences keep counting from where they were. */
 void registry_clear(struct registry *r);
 
 #endif

@@ -9,21 +9,22 @@
 #include <stdint.h>
 
 struct stats {
-	uint32_t sent;	   /* probes sent (includes in flight) */
+	uint32_t sent;     /* probes sent (includes in flight) */
 	uint32_t received; /* replies */
-	uint32_t lost;	   /* timed out (or failed to send) */
+	uint32_t lost;     /* timed out (or failed to send) */
 	int64_t last_ns;   /* last RTT, -1 none */
 	int64_t best_ns;   /* -1 none */
 	int64_t worst_ns;  /* -1 none */
-	double mean_ns;	   /* Welford */
-	double m2;	   /* Welford sum of squared differences */
-	double jsum_ns;	   /* sum of |rtt_n - rtt_n-1| */
-	double jint_ns;	   /* RFC 3550 interarrival jitter */
-	double jmax_ns;	   /* largest |rtt_n - rtt_n-1| */
+	double mean_ns;    /* Welford */
+	double m2;         /* Welford sum of squared differences */
+	double jsum_ns;    /* sum of |rtt_n - rtt_n-1| */
+	double jint_ns;    /* RFC 3550 interarrival jitter */
+	double jmax_ns;    /* largest |rtt_n - rtt_n-1| */
 };
 
 void stats_init(struct stats *s);
 void stats_add_sent(struct stats *s);
+/* A negative RTT (a clock step) counts as 0. */
 void stats_add_reply(struct stats *s, int64_t rtt_ns);
 void stats_add_loss(struct stats *s);
 /* Probes whose fate is not known yet. */
@@ -43,14 +44,14 @@ double stats_jint_ns(const struct stats *s);
 #define STATS_HISTORY 512
 
 struct sample {
-	int64_t t_ns;	/* send time (monotonic) */
+	int64_t t_ns;   /* send time (monotonic) */
 	int64_t rtt_ns; /* -1 = lost */
-	uint16_t seq;	/* probe sequence */
-	uint8_t resp;	/* responder index at the hop, 0xff = none */
+	uint16_t seq;   /* probe sequence */
+	uint8_t resp;   /* responder index at the hop, 0xff = none */
 };
 
 struct history {
-	uint32_t head;	/* total samples ever added */
+	uint32_t head; /* total samples ever added */
 	struct sample s[STATS_HISTORY];
 };
 

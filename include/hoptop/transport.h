@@ -24,18 +24,18 @@ struct probe {
 
 enum reply_kind {
 	REPLY_TIME_EXCEEDED = 0, /* an intermediate hop */
-	REPLY_DEST,		 /* Echo Reply / Port Unreach / SYN-ACK / RST */
-	REPLY_UNREACH,		 /* other Destination Unreachable */
+	REPLY_DEST,              /* Echo Reply / Port Unreach / SYN-ACK / RST */
+	REPLY_UNREACH,           /* other Destination Unreachable */
 };
 
 struct reply {
 	enum reply_kind kind;
 	uint16_t seq;
-	struct haddr from;	/* who answered */
+	struct haddr from;      /* who answered */
 	struct haddr probe_dst; /* where the answered probe was going */
 	uint8_t icmp_type, icmp_code;
-	int reply_ttl;		/* -1 unknown */
-	int64_t rx_ns;		/* monotonic receive time (kernel stamp) */
+	int reply_ttl; /* -1 unknown */
+	int64_t rx_ns; /* monotonic receive time (kernel stamp) */
 	struct mpls_stack mpls;
 };
 
@@ -43,11 +43,11 @@ struct transport_params {
 	int family;
 	enum probe_proto proto;
 	struct haddr target;
-	uint16_t port;	/* UDP/TCP destination port */
+	uint16_t port;  /* UDP/TCP destination port */
 	uint16_t ident; /* ICMP identifier / first source port */
 	uint16_t flows; /* source ports ident .. ident+flows-1 are ours */
 	uint8_t tos;
-	size_t size;	/* probe size; 0 = default */
+	size_t size; /* probe size; 0 = default */
 };
 
 struct transport;
@@ -60,15 +60,16 @@ struct transport_ops {
 	 * read right at the send. Returns 0, or -1 with errno (ENOBUFS,
 	 * EHOSTUNREACH, ...: the engine counts the probe as lost).
 	 */
-	int (*send)(struct transport *t, const struct probe *p,
-	    int64_t *sent_ns);
+	int (*send)(
+	    struct transport *t, const struct probe *p, int64_t *sent_ns);
 	/*
 	 * Takes the next reply that is ours. Returns 1 with *r filled, 0 when
 	 * nothing is waiting (EAGAIN, or nothing due before now_ns), -1 with
 	 * errno on a real error. Foreign and malformed packets are skipped.
 	 */
 	int (*recv)(struct transport *t, struct reply *r, int64_t now_ns);
-	/* When recv next has something without a readable fd, or CLOCK_NEVER. */
+	/* When recv next has something without a readable fd, or CLOCK_NEVER.
+	 */
 	int64_t (*next_deadline)(struct transport *t);
 	/* Short description for headers: "raw ICMP", "ping socket", ... */
 	const char *(*method)(const struct transport *t);

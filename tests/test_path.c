@@ -1,0 +1,413 @@
+/* Unit tests for path: tables of probe / reply / loss sequences. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "hoptop/path.h"
+
+#define MS 1000000LL
+
+enum op { END = 0, SENT, REPLY, DEST, LOSS };
+
+struct step {
+	enum op op;
+	int ttl;
+	const char *from; /* REPLY / DEST */
+};
+
+struct dest_case {
+	const char *name;
+	struct step steps[12];
+	int dest_ttl;
+	unsigned nevents;   /* EV_DEST_CHANGED events */
+	int ev_old, ev_new; /* the newest of them, if any */
+	int last_ttl;
+};
+
+#define R(t, a)             \
+	{                   \
+		REPLY, t, a \
+	}
+#define D(t)                          \
+	{                             \
+		DEST, t, "192.0.2.99" \
+	}
+
+static const struct dest_case dest_cases[] = {
+    {"learn", {R(1, "10.0.0.1"), R(2, "10.0.0.2"), D(3)}, 3, 0, 0, 0, 3},
+    {"learn out of order", {D(3), R(1, "10.0.0.1")}, 3, 0, 0, 0, 3},
+    {"lower", {D(5), D(4)}, 4, 1, 5, 4, 4},
+    {"higher is ignored", {D(4), D(6), D(5)}, 4, 0, 0, 0, 4},
+    {"same is no event", {D(4), D(4), R(3, "10.0.0.3")}, 4, 0, 0, 0, 4},
+    {"forget on time exceeded at dest ttl", {D(4), R(4, "10.0.0.4")}, 0, 1, 4,
+        0, 5},
+    {"forget on time exceeded beyond", {D(4), R(6, "10.0.0.6")}, 0, 1, 4, 0, 7},
+    {"below dest keeps it", {D(4), R(3, "10.0.0.3")}, 4, 0, 0, 0, 4},
+    {"relearn after forget", {D(4), R(5, "10.0.0.5"), D(6)}, 6, 1, 4, 0, 6},
+    {"forget then lower", {D(4), R(4, "10.0.0.4"), D(6), D(5)}, 5, 2, 6, 5, 5},
+    {"nothing answered", {{SENT, 1, NULL}, {SENT, 2, NULL}, {LOSS, 1, NULL}}, 0,
+        0, 0, 0, 1},
+    {"no dest: last answer plus one", {R(1, "10.0.0.1"), R(3, "10.0.0.3")}, 0,
+        0, 0, 0, 4},
+    {"no dest: answer at max ttl", {R(10, "10.0.0.10")}, 0, 0, 0, 0, 10},
+    {"ttl out of range ignored", {R(0, "10.0.0.1"), R(11, "10.0.0.1")}, 0, 0, 0,
+        0, 1},
+};
+
+static struct haddr
+A(const char *s) {
+	struct haddr a;
+
+	assert_int_equal(addr_parse(s, &a), 0);
+	return a;
+}
+
+static void
+run_steps(struct path *p, const struct step *st)
+{
+	for (int i = 0; st[i].op != END; i++) {
+		struct haddr from;
+
+		switch (st[i].op) {
+		case SENT:
+			path_probe_sent(p, st[i].ttl);
+			break;
+		case REPLY:
+		case DEST:
+			from = A(st[i].from);
+			path_reply(p, st[i].ttl, &from, i * MS, 5 * MS,
+			    (uint16_t)(i + 1), 0, st[i].op == DEST, NULL);
+			break;
+		case LOSS:
+			path_loss(p, st[i].ttl, i * MS, (uint16_t)(i + 1));
+			break;
+		case END:
+			break;
+		}
+	}
+}
+
+static void
+test_path_reply_dest_table(void **state)
+{
+	struct haddr target = A("192.0.2.99");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dest_cases) / sizeof(dest_cases[0]);
+	     i++) {
+		const struct dest_case *c = &dest_cases[i];
+		struct path *p = path_new(&target, 1, 10);
+		const struct path_event *ev = NULL;
+		unsigned n = 0;
+
+		run_steps(p, c->steps);
+		for (unsigned k = 0; path_event(p, k) != NULL; k++) {
+			if (path_event(p, k)->kind != EV_DEST_CHANGED)
+				continue;
+			if (n++ == 0)
+				ev = path_event(p, k);
+		}
+		if (p->dest_ttl != c->dest_ttl || n != c->nevents ||
+		    path_last_ttl(p) != c->last_ttl)
+			fail_msg("%s: dest %d events %u last %d, want %d %u %d",
+			    c->name, p->dest_ttl, n, path_last_ttl(p),
+			    c->dest_ttl, c->nevents, c->last_ttl);
+		if (c->nevents > 0) {
+			assert_non_null(ev);
+			assert_int_equal(ev->kind, EV_DEST_CHANGED);
+			assert_int_equal(ev->old_dest_ttl, c->ev_old);
+			assert_int_equal(ev->new_dest_ttl, c->ev_new);
+		} else {
+			assert_null(ev);
+		}
+		path_free(p);
+	}
+}
+
+static void
+test_path_new_rejects_bad_ttls(void **state)
+{
+	static const int bad[][2] = {{0, 10}, {5, 4}, {1, 0}, {1, 256}};
+	struct path *p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		assert_null(path_new(NULL, bad[i][0], bad[i][1]));
+		assert_int_equal(errno, EINVAL);
+	}
+	p = path_new(NULL, 255, 255);
+	assert_non_null(p);
+	assert_int_equal(p->hops[255].ttl, 255);
+	assert_int_equal(p->target.family, AF_UNSPEC);
+	path_free(p);
+	path_free(NULL);
+}
+
+static void
+test_path_last_ttl_first_ttl_floor(void **state)
+{
+	struct path *p = path_new(NULL, 5, 30);
+	struct haddr a = A("10.0.0.7");
+
+	(void)state;
+	assert_int_equal(path_last_ttl(p), 5);
+	path_reply(p, 7, &a, 0, MS, 1, 0, false, NULL);
+	assert_int_equal(path_last_ttl(p), 8);
+	path_free(p);
+}
+
+static void
+test_path_reply_multiple_responders(void **state)
+{
+	struct path *p = path_new(NULL, 1, 10);
+	struct haddr a = A("10.0.0.1"), b = A("10.0.0.2");
+	const struct hop *h;
+	const struct path_event *ev;
+	char buf[ADDR_STRLEN];
+
+	(void)state;
+	path_probe_sent(p, 2);
+	path_reply(p, 2, &a, 100 * MS, 10 * MS, 1, 0, false, NULL);
+	path_probe_sent(p, 2);
+	path_reply(p, 2, &a, 200 * MS, 20 * MS, 2, 3, false, NULL);
+	path_probe_sent(p, 2);
+	path_reply(p, 2, &b, 300 * MS, 30 * MS, 3, 1, false, NULL);
+	path_reply(p, 2, &b, 400 * MS, 40 * MS, 4, 1, false, NULL);
+	path_reply(p, 2, &b, 500 * MS, 50 * MS, 5, 1, false, NULL);
+	h = path_hop(p, 2);
+	assert_int_equal(h->nresp, 2);
+	assert_int_equal(h->st.sent, 3);
+	assert_int_equal(h->st.received, 5);
+	assert_int_equal(h->resp[0].st.received, 2);
+	assert_int_equal(h->resp[0].st.sent, 0);
+	assert_int_equal(h->resp[0].flows, (1u << 0) | (1u << 3));
+	assert_int_equal(h->resp[0].first_ns, 110 * MS);
+	assert_int_equal(h->resp[0].last_ns, 220 * MS);
+	assert_true(h->resp[0].st.mean_ns == 15.0 * MS);
+	assert_int_equal(h->resp[1].flows, 1u << 1);
+	assert_string_equal(
+	    addr_str(&hop_main_responder(h)->addr, buf, sizeof(buf)),
+	    "10.0.0.2");
+	/* One event: the second address at a hop that had answered. */
+	assert_int_equal(p->nevents, 1);
+	ev = path_event(p, 0);
+	assert_int_equal(ev->kind, EV_NEW_RESPONDER);
+	assert_int_equal(ev->ttl, 2);
+	assert_int_equal(ev->t_ns, 330 * MS);
+	assert_true(addr_eq(&ev->addr, &b));
+	/* History: newest first, with responder index. */
+	assert_int_equal(history_len(&h->hist), 5);
+	assert_int_equal(history_get(&h->hist, 0)->seq, 5);
+	assert_int_equal(history_get(&h->hist, 0)->resp, 1);
+	assert_int_equal(history_get(&h->hist, 0)->t_ns, 500 * MS);
+	assert_int_equal(history_get(&h->hist, 0)->rtt_ns, 50 * MS);
+	assert_int_equal(history_get(&h->hist, 4)->resp, 0);
+	path_free(p);
+}
+
+static void
+test_path_reply_seventeenth_responder(void **state)
+{
+	struct path *p = path_new(NULL, 1, 3);
+	const struct hop *h;
+	char s[32];
+
+	(void)state;
+	for (int i = 0; i < HOP_MAX_RESPONDERS + 1; i++) {
+		struct haddr a;
+
+		snprintf(s, sizeof(s), "10.1.0.%d", i + 1);
+		a = A(s);
+		path_reply(
+		    p, 1, &a, i * MS, MS, (uint16_t)(i + 1), 0, false, NULL);
+	}
+	h = path_hop(p, 1);
+	assert_int_equal(h->nresp, HOP_MAX_RESPONDERS);
+	assert_int_equal(h->st.received, HOP_MAX_RESPONDERS + 1);
+	assert_int_equal(history_get(&h->hist, 0)->resp, 0xff);
+	assert_int_equal(history_get(&h->hist, 1)->resp, 15);
+	/* New-responder events for the 2nd..16th addresses only. */
+	assert_int_equal(p->nevents, HOP_MAX_RESPONDERS - 1);
+	for (int i = 0; i < HOP_MAX_RESPONDERS; i++)
+		assert_int_equal(h->resp[i].st.received, 1);
+	path_free(p);
+}
+
+static void
+test_path_loss_adds_lost_sample(void **state)
+{
+	struct path *p = path_new(NULL, 1, 5);
+	const struct hop *h;
+
+	(void)state;
+	path_probe_sent(p, 3);
+	path_probe_sent(p, 3);
+	path_loss(p, 3, 42 * MS, 7);
+	h = path_hop(p, 3);
+	assert_int_equal(h->st.sent, 2);
+	assert_int_equal(h->st.lost, 1);
+	assert_int_equal(stats_pending(&h->st), 1);
+	assert_true(stats_loss_pct(&h->st) == 100.0);
+	assert_int_equal(history_get(&h->hist, 0)->rtt_ns, -1);
+	assert_int_equal(history_get(&h->hist, 0)->seq, 7);
+	assert_int_equal(history_get(&h->hist, 0)->t_ns, 42 * MS);
+	assert_int_equal(history_get(&h->hist, 0)->resp, 0xff);
+	assert_null(hop_main_responder(h));
+	path_free(p);
+}
+
+static void
+test_path_reply_mpls_copied(void **state)
+{
+	struct path *p = path_new(NULL, 1, 5);
+	struct haddr a = A("2001:db8::1");
+	struct mpls_stack m = {.n = 2};
+	const struct responder *r;
+
+	(void)state;
+	m.l[0].label = 12345;
+	m.l[1].label = 67;
+	m.l[1].s = 1;
+	path_reply(p, 1, &a, 0, MS, 1, 0, false, &m);
+	r = &path_hop(p, 1)->resp[0];
+	assert_int_equal(r->mpls.n, 2);
+	assert_int_equal(r->mpls.l[0].label, 12345);
+	assert_int_equal(r->mpls.l[1].s, 1);
+	path_reply(p, 1, &a, 0, MS, 2, 0, false, NULL);
+	assert_int_equal(r->mpls.n, 0);
+	path_free(p);
+}
+
+static void
+test_path_reset_clears_all(void **state)
+{
+	struct haddr target = A("192.0.2.99");
+	struct path *p = path_new(&target, 2, 8);
+	struct haddr a = A("10.0.0.2"), b = A("10.0.0.3");
+
+	(void)state;
+	p->cycles = 5;
+	path_probe_sent(p, 2);
+	path_reply(p, 2, &a, 0, MS, 1, 0, false, NULL);
+	path_reply(p, 2, &b, 0, MS, 2, 0, false, NULL);
+	path_loss(p, 3, 0, 3);
+	path_reply(p, 4, &target, 0, MS, 4, 0, true, NULL);
+	path_reply(p, 3, &target, 0, MS, 5, 0, true, NULL);
+	assert_int_equal(p->dest_ttl, 3);
+	assert_int_equal(p->nevents, 2);
+	p->dirty = false;
+	path_reset(p);
+	assert_true(p->dirty);
+	assert_int_equal(p->dest_ttl, 0);
+	assert_int_equal(p->cycles, 0);
+	assert_int_equal(p->nevents, 0);
+	assert_null(path_event(p, 0));
+	for (int ttl = 1; ttl <= 8; ttl++) {
+		const struct hop *h = path_hop(p, ttl);
+
+		assert_int_equal(h->ttl, ttl);
+		assert_int_equal(h->nresp, 0);
+		assert_int_equal(h->st.sent + h->st.received + h->st.lost, 0);
+		assert_int_equal(h->st.last_ns, -1);
+		assert_int_equal(history_len(&h->hist), 0);
+	}
+	assert_true(addr_eq(&p->target, &target));
+	assert_int_equal(p->first_ttl, 2);
+	assert_int_equal(p->max_ttl, 8);
+	assert_int_equal(path_last_ttl(p), 2);
+	path_free(p);
+}
+
+static void
+test_path_writers_set_dirty(void **state)
+{
+	struct path *p = path_new(NULL, 1, 5);
+	struct haddr a = A("10.0.0.1");
+
+	(void)state;
+	assert_true(p->dirty);
+	p->dirty = false;
+	path_probe_sent(p, 1);
+	assert_true(p->dirty);
+	p->dirty = false;
+	path_reply(p, 1, &a, 0, MS, 1, 0, false, NULL);
+	assert_true(p->dirty);
+	p->dirty = false;
+	path_loss(p, 1, 0, 2);
+	assert_true(p->dirty);
+	p->dirty = false;
+	/* Readers and out-of-range writes leave it alone. */
+	path_probe_sent(p, 6);
+	(void)path_last_ttl(p);
+	(void)path_hop(p, 1);
+	assert_false(p->dirty);
+	assert_null(path_hop(p, 0));
+	assert_null(path_hop(p, 6));
+	path_free(p);
+}
+
+static void
+test_hop_main_responder_tie_first(void **state)
+{
+	struct path *p = path_new(NULL, 1, 5);
+	struct haddr a = A("10.0.0.1"), b = A("10.0.0.2");
+
+	(void)state;
+	assert_null(hop_main_responder(path_hop(p, 1)));
+	path_reply(p, 1, &a, 0, MS, 1, 0, false, NULL);
+	path_reply(p, 1, &b, 0, MS, 2, 0, false, NULL);
+	assert_true(addr_eq(&hop_main_responder(path_hop(p, 1))->addr, &a));
+	path_reply(p, 1, &b, 0, MS, 3, 0, false, NULL);
+	assert_true(addr_eq(&hop_main_responder(path_hop(p, 1))->addr, &b));
+	path_free(p);
+}
+
+static void
+test_path_event_ring_newest_first(void **state)
+{
+	struct path *p = path_new(NULL, 1, 5);
+	struct haddr target = A("192.0.2.99"), r = A("10.0.0.9");
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		path_reply(p, 5, &target, 0, MS, 1, 0, true, NULL);
+		path_reply(p, 4, &target, i * MS, MS, 2, 0, true, NULL);
+		path_reply(p, 4, &r, 0, MS, 3, 0, false, NULL);
+	}
+	/* Each pass: learn 5 (no event: unknown before), lower to 4, forget.
+	 * The first pass also sees a new responder at hop 4. */
+	assert_int_equal(p->nevents, 81);
+	assert_int_equal(path_event(p, 0)->new_dest_ttl, 0);
+	assert_int_equal(path_event(p, 1)->new_dest_ttl, 4);
+	assert_int_equal(path_event(p, 1)->t_ns, 40 * MS);
+	assert_int_equal(path_event(p, 3)->t_ns, 39 * MS);
+	assert_non_null(path_event(p, PATH_MAX_EVENTS - 1));
+	assert_null(path_event(p, PATH_MAX_EVENTS));
+	path_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_path_reply_dest_table),
+	    cmocka_unit_test(test_path_new_rejects_bad_ttls),
+	    cmocka_unit_test(test_path_last_ttl_first_ttl_floor),
+	    cmocka_unit_test(test_path_reply_multiple_responders),
+	    cmocka_unit_test(test_path_reply_seventeenth_responder),
+	    cmocka_unit_test(test_path_loss_adds_lost_sample),
+	    cmocka_unit_test(test_path_reply_mpls_copied),
+	    cmocka_unit_test(test_path_reset_clears_all),
+	    cmocka_unit_test(test_path_writers_set_dirty),
+	    cmocka_unit_test(test_hop_main_responder_tie_first),
+	    cmocka_unit_test(test_path_event_ring_newest_first),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
