@@ -23,9 +23,9 @@
 
 #include "hoptop/addr.h"
 
-#define PACKET_SEQ_MAX	 0xfffe
-#define PACKET_MAX	 1500	/* largest packet we build or read */
-#define MPLS_MAX_LABELS	 8
+#define PACKET_SEQ_MAX   0xfffe
+#define PACKET_MAX       1500 /* largest packet we build or read */
+#define MPLS_MAX_LABELS  8
 #define ICMP_EXT_MAX_OBJ 4
 
 enum probe_proto { PROTO_ICMP = 0, PROTO_UDP, PROTO_TCP };
@@ -33,8 +33,8 @@ enum probe_proto { PROTO_ICMP = 0, PROTO_UDP, PROTO_TCP };
 /* One RFC 4950 label stack entry. */
 struct mpls_label {
 	uint32_t label; /* 20 bits */
-	uint8_t tc;	/* 3 bits */
-	uint8_t s;	/* bottom of stack, 1 bit */
+	uint8_t tc;     /* 3 bits */
+	uint8_t s;      /* bottom of stack, 1 bit */
 	uint8_t ttl;
 };
 
@@ -51,43 +51,43 @@ struct icmp_ext_obj {
 };
 
 struct probe_spec {
-	int family;		/* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	enum probe_proto proto;
-	struct haddr src;	/* needed for UDP/TCP (and ICMPv6) checksums */
+	struct haddr src; /* needed for UDP/TCP (and ICMPv6) checksums */
 	struct haddr dst;
-	uint16_t ident;		/* ICMP identifier; UDP/TCP source port of flow 0 */
-	uint16_t dport;		/* UDP/TCP destination port */
-	uint16_t seq;		/* 1..PACKET_SEQ_MAX */
-	uint16_t flow;		/* 0.. */
-	uint8_t tos;		/* for packet_build_ip */
-	size_t size;		/* transport-layer bytes wanted; 0 = default */
+	uint16_t ident; /* ICMP identifier; UDP/TCP source port of flow 0 */
+	uint16_t dport; /* UDP/TCP destination port */
+	uint16_t seq;   /* 1..PACKET_SEQ_MAX */
+	uint16_t flow;  /* 0.. */
+	uint8_t tos;    /* for packet_build_ip */
+	size_t size;    /* transport-layer bytes wanted; 0 = default */
 };
 
 /* Default transport-layer size (header + payload) of a probe. */
 #define PACKET_DEFAULT_SIZE 36
 
 enum pkt_kind {
-	PKT_OTHER = 0,	   /* parsed, but not an answer to any probe */
-	PKT_ECHO_REPLY,	   /* ICMP(v6) Echo Reply */
+	PKT_OTHER = 0,     /* parsed, but not an answer to any probe */
+	PKT_ECHO_REPLY,    /* ICMP(v6) Echo Reply */
 	PKT_TIME_EXCEEDED, /* quotes a probe */
-	PKT_UNREACH,	   /* Destination Unreachable, quotes a probe */
-	PKT_TCP_REPLY,	   /* SYN-ACK or RST answering a TCP probe */
+	PKT_UNREACH,       /* Destination Unreachable, quotes a probe */
+	PKT_TCP_REPLY,     /* SYN-ACK or RST answering a TCP probe */
 };
 
 struct pkt_reply {
 	enum pkt_kind kind;
-	uint8_t type, code;	   /* ICMP type/code; 0 for TCP */
-	enum probe_proto proto;	   /* protocol of the probe answered */
-	uint16_t ident;		   /* ICMP identifier or probe source port */
-	uint16_t dport;		   /* probe destination port (UDP/TCP) */
-	uint16_t seq;		   /* recovered probe sequence */
-	struct haddr src;	   /* sender (IP header, or as given) */
-	struct haddr probe_dst;	   /* where the probe was going */
-	int reply_ttl;		   /* TTL / hop limit of the reply, -1 unknown */
-	int quoted_ttl;		   /* TTL left in the quoted probe, -1 unknown */
-	uint8_t tcp_flags;	   /* for PKT_TCP_REPLY */
-	struct mpls_stack mpls;	   /* RFC 4950 labels, if any */
-	uint8_t n_ext;		   /* other extension objects */
+	uint8_t type, code;     /* ICMP type/code; 0 for TCP */
+	enum probe_proto proto; /* protocol of the probe answered */
+	uint16_t ident;         /* ICMP identifier or probe source port */
+	uint16_t dport;         /* probe destination port (UDP/TCP) */
+	uint16_t seq;           /* recovered probe sequence */
+	struct haddr src;       /* sender (IP header, or as given) */
+	struct haddr probe_dst; /* where the probe was going */
+	int reply_ttl;          /* TTL / hop limit of the reply, -1 unknown */
+	int quoted_ttl;         /* TTL left in the quoted probe, -1 unknown */
+	uint8_t tcp_flags;      /* for PKT_TCP_REPLY */
+	struct mpls_stack mpls; /* RFC 4950 labels, if any */
+	uint8_t n_ext;          /* other extension objects */
 	struct icmp_ext_obj ext[ICMP_EXT_MAX_OBJ];
 };
 
@@ -95,6 +95,10 @@ struct pkt_reply {
  * Builds the transport-layer probe (ICMP, ICMPv6, UDP or TCP header plus
  * payload) into buf. Returns its length, or -1 with errno EINVAL (bad spec)
  * or ENOSPC (buf too small).
+ * UDP and TCP need src and dst set (their checksums cover them); ICMPv6
+ * gets a checksum only when both are set (0 otherwise). size must leave
+ * room for the fixed fields (ICMP >= 12, UDP >= 10) and fit PACKET_MAX with
+ * an IP header. TCP ignores size: a TCP probe is a bare 20-byte SYN.
  */
 ssize_t packet_build(const struct probe_spec *ps, uint8_t *buf, size_t cap);
 /*
@@ -110,8 +114,8 @@ ssize_t packet_build_ip(const struct probe_spec *ps, uint8_t ttl,
  * *why set to a static reason (truncated, bad length, not ICMP, ...).
  * A well-formed packet that answers no probe kind returns 0 with PKT_OTHER.
  */
-int packet_parse_ip(const uint8_t *pkt, size_t len, struct pkt_reply *out,
-    const char **why);
+int packet_parse_ip(
+    const uint8_t *pkt, size_t len, struct pkt_reply *out, const char **why);
 /*
  * Parses a message that starts at the ICMP, ICMPv6 or TCP header (as IPv6
  * raw sockets deliver it). src is the sender (from recvfrom), dst our own
