@@ -16,26 +16,26 @@
 #include "hoptop/report.h"
 
 enum ui_action {
-	UI_NONE = 0,	    /* nothing (or handled inside the UI, nothing to redraw) */
-	UI_REDRAW,	    /* view state changed: draw again now */
-	UI_QUIT,	    /* q */
-	UI_PROBES_UP,	    /* + */
-	UI_PROBES_DOWN,	    /* - */
-	UI_PAUSE,	    /* p or space: toggle */
-	UI_RESET,	    /* r */
-	UI_SNAPSHOT,	    /* s */
-	UI_NAMES,	    /* n: the name mode changed (the loop may start DNS) */
-	UI_ASN,		    /* z: AS column toggled */
+	UI_NONE = 0,    /* no key was waiting: stop calling ui_read_key */
+	UI_REDRAW,      /* view state changed: draw again now */
+	UI_QUIT,        /* q */
+	UI_PROBES_UP,   /* + */
+	UI_PROBES_DOWN, /* - */
+	UI_PAUSE,       /* p or space: toggle */
+	UI_RESET,       /* r */
+	UI_SNAPSHOT,    /* s */
+	UI_NAMES,       /* n: the name mode changed (the loop may start DNS) */
+	UI_ASN,         /* z: AS column toggled */
 };
 
 /* What the header shows besides the path. */
 struct ui_header {
 	const char *version;
-	const char *source;	 /* local host name */
+	const char *source; /* local host name */
 	const char *target_name;
 	struct haddr target_addr;
-	const char *proto;	 /* "ICMP" */
-	const char *method;	 /* "raw socket", "simulated" */
+	const char *proto;  /* "ICMP" */
+	const char *method; /* "raw socket", "simulated" */
 	bool simulated;
 	int probes;
 	double interval_s;
@@ -45,11 +45,11 @@ struct ui_header {
 };
 
 struct ui_config {
-	enum name_mode names;	/* start mode (-n: NAMES_ADDR) */
-	bool color;		/* false with NO_COLOR */
-	bool show_asn;		/* -z */
-	bool show_mpls;		/* -e */
-	int min_redraw_ms;	/* 100 */
+	enum name_mode names; /* start mode (-n: NAMES_ADDR) */
+	bool color;           /* false with NO_COLOR */
+	bool show_asn;        /* -z */
+	bool show_mpls;       /* -e */
+	int min_redraw_ms;    /* 100 */
 };
 
 struct ui;
@@ -57,34 +57,64 @@ struct ui;
 /*
  * Opens the terminal on the given streams with newterm() (term NULL: $TERM).
  * Returns NULL with a message in err when there is no usable terminal
- * (not a tty, TERM=dumb or unknown): the message suggests --report.
+ * (not a tty, TERM=dumb or unknown): the message suggests --report and has
+ * no "hoptop: " prefix. There is one terminal per process: a second
+ * ui_open before ui_close fails (EBUSY). Sets LC_CTYPE from the
+ * environment (only LC_CTYPE, so numbers keep their '.'); without a UTF-8
+ * locale the screen uses ASCII only.
  */
 struct ui *ui_open(const struct ui_config *cfg, FILE *in, FILE *out,
     const char *term, char *err, size_t errlen);
-/* Restores the terminal. NULL is a no-op. Safe to call twice. */
+/*
+ * Restores the terminal (endwin, delscreen). NULL is a no-op. Safe to call
+ * twice and after ui_emergency_restore. The streams stay open (caller's).
+ */
 void ui_close(struct ui *u);
 /* Restores the terminal from a fatal path (xmalloc hook); idempotent. */
 void ui_emergency_restore(void);
 /* The fd to select() for keys. */
 int ui_fd(const struct ui *u);
-/* Reads one pending key; handles view keys itself. */
+/*
+ * Reads one pending key without blocking; handles view keys itself.
+ * Returns UI_NONE only when no key was waiting, so the loop calls it until
+ * UI_NONE. Any key read returns another action: UI_REDRAW for keys the UI
+ * handled itself (and for unknown keys, since the status message goes).
+ * In the details panel q, Esc and Enter close the panel (q does not quit);
+ * in the help screen any key closes it.
+ */
 enum ui_action ui_read_key(struct ui *u);
-/* The terminal was resized (SIGWINCH): reflow on the next draw. */
+/*
+ * Applies one key code (a character or a curses KEY_* code) as if read;
+ * ui_read_key's work after reading. The key table lives in ui.c.
+ */
+enum ui_action ui_handle_key(struct ui *u, int key);
+/*
+ * The terminal was resized (SIGWINCH): reads the size from the output fd
+ * and reflows on the next draw. Call it from the loop, not a handler.
+ */
 void ui_resize(struct ui *u);
-/* Draws the whole screen from the model. */
+/*
+ * Draws the whole screen from the model (erase, draw, one doupdate), or a
+ * "terminal too small" message below 50x10.
+ */
 void ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
     const struct namer *n);
 /*
- * When the next draw is due: now if dirty and the last draw is older than
- * min_redraw_ms, else that moment; CLOCK_NEVER-free: at most 1 s away so the
- * clock in the header moves.
+ * When the next draw is due (monotonic ns, never before now_ns): now before
+ * the first draw; if dirty, min_redraw_ms after the last draw; if clean,
+ * just after the next wall-clock second (the one after h->now drawn last),
+ * so the clock in the header moves: at most ~1 s away. CLOCK_NEVER only
+ * when u is NULL or closed. ui_mark_drawn(u, now) after each ui_draw.
  */
 int64_t ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns);
 void ui_mark_drawn(struct ui *u, int64_t now_ns);
-/* Shows a message on the status line until the next key. */
+/* Shows a message on the status line until the next key (drawn next). */
 void ui_message(struct ui *u, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* The current view (names, columns) for a snapshot that matches the screen. */
+/*
+ * The current view (names, columns) for a snapshot that matches the screen.
+ * namer is left NULL: the loop sets it.
+ */
 void ui_view(const struct ui *u, struct report_view *out);
 enum name_mode ui_name_mode(const struct ui *u);
 
