@@ -1,2 +1,1574 @@
-/* netsim: placeholder until the module lands. */
+/*
+ * netsim: a seeded, simulated network.
+ *
+ * A scenario (JSON, see tests/data/scenarios/README.md) is a path of hops.
+ * Each outgoing probe is walked along it to the hop where its TTL runs out
+ * (or to the target), and the answer that hop would send (Time Exceeded,
+ * Echo Reply, Port Unreachable, RST / SYN-ACK) is built as a whole IP packet
+ * with correct checksums and queued until its due time. All randomness
+ * (loss, jitter) comes from one splitmix64 stream seeded by the scenario and
+ * drawn in a fixed order, so the same probes at the same times always get
+ * the same replies. ECMP choices are a hash of the flow, not random.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
 #include "hoptop/netsim.h"
+#include "hoptop/packet.h"
+#include "hoptop/xmalloc.h"
+
+#define MAX_HOPS    255
+#define MAX_ECMP    16
+#define MAX_CHANGES 32
+#define QUEUE_START 64
+#define QUEUE_MAX   16384
+#define NS_MS       1000000LL
+#define LATE_NS     (5000 * NS_MS) /* hostile: a copy of the reply this late */
+#define V6_MIN_MTU  1280
+#define EXT_QUOTE   128 /* quoted bytes when RFC 4884 extensions follow */
+#define ROUTER_TTL  255
+#define HOST_TTL    64
+#define FOREIGN     0x5555 /* xor'd into the ident of a probe not ours */
+#define PATH_LEN    256
+
+#define IP4_HDR  20
+#define IP6_HDR  40
+#define ICMP_HDR 8
+#define UDP_HDR  8
+#define TCP_HDR  20
+
+#define ICMP4_ECHO_REPLY  0
+#define ICMP4_UNREACH     3
+#define ICMP4_ECHO        8
+#define ICMP4_TIME_EXCEED 11
+#define ICMP6_UNREACH     1
+#define ICMP6_TIME_EXCEED 3
+#define ICMP6_ECHO        128
+#define ICMP6_ECHO_REPLY  129
+#define TCP_SYN           0x02
+#define TCP_RST           0x04
+#define TCP_ACK           0x10
+#define TCP_FLAGS         (TCP_SYN | TCP_RST | TCP_ACK)
+
+/* Linux-style token bucket on the replies a hop generates. */
+struct bucket {
+	double pps;   /* refill rate; 0 = no limit */
+	double burst; /* capacity, and the tokens at the start */
+	double tokens;
+	int64_t last_ns;
+	bool primed;
+};
+
+struct hop {
+	struct haddr addrs[MAX_ECMP];
+	int n_addrs;
+	int64_t delay_ns;  /* round-trip time this hop adds */
+	int64_t jitter_ns; /* plus uniform [0, jitter_ns] per packet */
+	double loss;       /* its own replies lost */
+	double fwd_loss;   /* probes it forwards lost */
+	bool silent, hostile, tcp_open;
+	int reply_ttl; /* TTL its replies arrive with; -1 = default */
+	struct bucket rl;
+	struct mpls_stack mpls;
+};
+
+struct route {
+	int64_t at_ns; /* in force from this long after the first probe */
+	struct hop *hops;
+	int n_hops;
+};
+
+/* Reply queue: a binary heap of keys; the bytes live in slots. */
+struct qkey {
+	int64_t due_ns;
+	uint64_t order; /* ties leave in the order they were queued */
+	uint32_t slot;
+};
+
+struct qslot {
+	uint16_t len;
+	uint8_t data[PACKET_MAX];
+};
+
+struct netsim {
+	char name[64];
+	uint64_t seed, rng;
+	struct haddr src[2], dst[2]; /* [0] IPv4, [1] IPv6 */
+	struct route routes[MAX_CHANGES + 1];
+	int n_routes;
+	bool started;
+	int64_t start_ns;
+	uint16_t ip_id;
+	uint64_t order;
+	struct netsim_counts counts[256];
+	struct qkey *heap;
+	struct qslot *slots;
+	uint32_t *free_slots;
+	size_t n_queued, n_free, cap;
+};
+
+/* An outgoing probe, as netsim reads it. pkt is not owned. */
+struct probe_in {
+	int family;
+	int fi; /* 0 IPv4, 1 IPv6 */
+	uint8_t proto, ttl;
+	struct haddr src, dst;
+	const uint8_t *pkt; /* len bytes (as its IP header says) */
+	size_t len, iphl;
+};
+
+/* A packet being built. */
+struct pbuf {
+	uint8_t b[PACKET_MAX];
+	size_t len;
+};
+
+/* What an ICMP error says and carries. */
+struct icmp_err {
+	uint8_t type, code;
+	uint8_t qttl;                  /* TTL the probe had on arrival */
+	const struct mpls_stack *mpls; /* NULL or empty: no extension */
+};
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static size_t
+min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static int
+family_index(int family)
+{
+	return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
+}
+
+static size_t
+ip_hdr_len(int family)
+{
+	return family == AF_INET ? IP4_HDR : IP6_HDR;
+}
+
+static uint8_t
+icmp_proto(int family)
+{
+	return family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+}
+
+/* ---- randomness ---- */
+
+static uint64_t
+mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* splitmix64: the next value of the scenario's stream. */
+static uint64_t
+next_rand(struct netsim *ns)
+{
+	ns->rng += 0x9e3779b97f4a7c15ULL;
+	return mix64(ns->rng);
+}
+
+/* Uniform in [0, 1). */
+static double
+uniform(struct netsim *ns)
+{
+	return (double)(next_rand(ns) >> 11) * 0x1.0p-53;
+}
+
+/* True with probability p; draws nothing when p is 0. */
+static bool
+chance(struct netsim *ns, double p)
+{
+	return p > 0 && uniform(ns) < p;
+}
+
+static uint64_t
+fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* ---- reply queue ---- */
+
+static bool
+key_less(const struct qkey *a, const struct qkey *b)
+{
+	if (a->due_ns != b->due_ns)
+		return a->due_ns < b->due_ns;
+	return a->order < b->order;
+}
+
+/* Doubles the queue (amortized: nothing is allocated per packet). */
+static bool
+queue_grow(struct netsim *ns)
+{
+	size_t ncap = ns->cap ? ns->cap * 2 : QUEUE_START;
+
+	if (ncap > QUEUE_MAX)
+		return false;
+	ns->heap = xreallocarray(ns->heap, ncap, sizeof(*ns->heap));
+	ns->slots = xreallocarray(ns->slots, ncap, sizeof(*ns->slots));
+	ns->free_slots =
+	    xreallocarray(ns->free_slots, ncap, sizeof(*ns->free_slots));
+	for (size_t i = ncap; i > ns->cap; i--)
+		ns->free_slots[ns->n_free++] = (uint32_t)(i - 1);
+	ns->cap = ncap;
+	return true;
+}
+
+/* Queues len bytes due at due_ns; false if the queue is full. */
+static bool
+queue_push(struct netsim *ns, int64_t due_ns, const uint8_t *p, size_t len)
+{
+	struct qkey k;
+	size_t i;
+
+	if (ns->n_free == 0 && !queue_grow(ns))
+		return false;
+	k.due_ns = due_ns;
+	k.order = ns->order++;
+	k.slot = ns->free_slots[--ns->n_free];
+	memcpy(ns->slots[k.slot].data, p, len);
+	ns->slots[k.slot].len = (uint16_t)len;
+	for (i = ns->n_queued++; i > 0; i = (i - 1) / 2) {
+		if (!key_less(&k, &ns->heap[(i - 1) / 2]))
+			break;
+		ns->heap[i] = ns->heap[(i - 1) / 2];
+	}
+	ns->heap[i] = k;
+	return true;
+}
+
+/* Removes the earliest key; its slot stays readable until the next push. */
+static struct qkey
+queue_pop(struct netsim *ns)
+{
+	struct qkey top = ns->heap[0];
+	struct qkey last = ns->heap[--ns->n_queued];
+	size_t i = 0, c, n = ns->n_queued;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && key_less(&ns->heap[c + 1], &ns->heap[c]))
+			c++;
+		if (!key_less(&ns->heap[c], &last))
+			break;
+		ns->heap[i] = ns->heap[c];
+		i = c;
+	}
+	if (n > 0)
+		ns->heap[i] = last;
+	ns->free_slots[ns->n_free++] = top.slot;
+	return top;
+}
+
+/* ---- reading probes ---- */
+
+static void
+set_addr(struct haddr *a, int family, const uint8_t *p)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = (sa_family_t)family;
+	memcpy(&a->u, p, family == AF_INET ? 4 : 16);
+}
+
+static int
+read_ip4(const uint8_t *p, size_t len, struct probe_in *pi)
+{
+	size_t ihl = (size_t)(p[0] & 0x0f) * 4, tot;
+
+	if (len < IP4_HDR)
+		return -1;
+	tot = get16(p + 2);
+	if (ihl < IP4_HDR || tot < ihl || tot > len)
+		return -1;
+	if (get16(p + 6) & 0x3fff)
+		return 1; /* a fragment: never one of our probes */
+	pi->family = AF_INET;
+	pi->fi = 0;
+	pi->ttl = p[8];
+	pi->proto = p[9];
+	set_addr(&pi->src, AF_INET, p + 12);
+	set_addr(&pi->dst, AF_INET, p + 16);
+	pi->len = tot;
+	pi->iphl = ihl;
+	return 0;
+}
+
+static int
+read_ip6(const uint8_t *p, size_t len, struct probe_in *pi)
+{
+	size_t tot;
+
+	if (len < IP6_HDR)
+		return -1;
+	tot = IP6_HDR + (size_t)get16(p + 4);
+	if (tot > len)
+		return -1;
+	pi->family = AF_INET6;
+	pi->fi = 1;
+	pi->proto = p[6];
+	pi->ttl = p[7];
+	set_addr(&pi->src, AF_INET6, p + 8);
+	set_addr(&pi->dst, AF_INET6, p + 24);
+	pi->len = tot;
+	pi->iphl = IP6_HDR;
+	return 0;
+}
+
+/* Is the transport part a probe: Echo Request, UDP, or a bare TCP SYN? */
+static int
+check_l4(const struct probe_in *pi)
+{
+	const uint8_t *l4 = pi->pkt + pi->iphl;
+	size_t n = pi->len - pi->iphl;
+
+	switch (pi->proto) {
+	case IPPROTO_UDP:
+		return n < UDP_HDR ? -1 : 0;
+	case IPPROTO_TCP:
+		if (n < TCP_HDR)
+			return -1;
+		/* not a SYN-ACK, RST or data a kernel sends through TUN */
+		return (l4[13] & TCP_FLAGS) == TCP_SYN ? 0 : 1;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (pi->proto != icmp_proto(pi->family))
+			return 1;
+		if (n < ICMP_HDR)
+			return -1;
+		return l4[0] == (pi->fi ? ICMP6_ECHO : ICMP4_ECHO) ? 0 : 1;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Reads an outgoing packet: 0 a probe (pi filled), 1 a packet that is not
+ * a probe (ignored), -1 not a parsable IP packet.
+ */
+static int
+read_probe(const uint8_t *p, size_t len, struct probe_in *pi)
+{
+	int rc;
+
+	memset(pi, 0, sizeof(*pi));
+	if (len == 0)
+		return -1;
+	if (p[0] >> 4 == 4)
+		rc = read_ip4(p, len, pi);
+	else if (p[0] >> 4 == 6)
+		rc = read_ip6(p, len, pi);
+	else
+		return -1;
+	if (rc != 0)
+		return rc;
+	if (pi->len > PACKET_MAX)
+		return 1; /* larger than the simulated MTU */
+	pi->pkt = p;
+	return check_l4(pi);
+}
+
+/* ---- building replies ---- */
+
+/* Writes the IP header in front of the l4len bytes already after it. */
+static void
+put_ip(struct netsim *ns, uint8_t *b, int family, const struct haddr *src,
+    const struct haddr *dst, uint8_t proto, uint8_t ttl, size_t l4len)
+{
+	if (family == AF_INET) {
+		memset(b, 0, IP4_HDR);
+		b[0] = 0x45;
+		put16(b + 2, (uint16_t)(IP4_HDR + l4len));
+		put16(b + 4, ns->ip_id++);
+		b[8] = ttl;
+		b[9] = proto;
+		memcpy(b + 12, &src->u.v4, 4);
+		memcpy(b + 16, &dst->u.v4, 4);
+		put16(b + 10, packet_checksum(b, IP4_HDR, 0));
+		return;
+	}
+	memset(b, 0, IP6_HDR);
+	b[0] = 0x60;
+	put16(b + 4, (uint16_t)l4len);
+	b[6] = proto;
+	b[7] = ttl;
+	memcpy(b + 8, &src->u.v6, 16);
+	memcpy(b + 24, &dst->u.v6, 16);
+}
+
+/* Sets the checksum at off of an ICMP, ICMPv6 or TCP message. */
+static void
+put_l4_sum(uint8_t *m, size_t len, size_t off, uint8_t proto,
+    const struct haddr *src, const struct haddr *dst)
+{
+	uint32_t sum = 0;
+
+	if (proto != IPPROTO_ICMP)
+		sum = packet_pseudo_sum(src, dst, proto, (uint32_t)len);
+	m[off] = m[off + 1] = 0;
+	put16(m + off, packet_checksum(m, len, sum));
+}
+
+/*
+ * Copies the probe as a router quotes it into q: IPv4 its header + 8 bytes
+ * (RFC 792), IPv6 as much as fits in 1280 bytes, or with extensions exactly
+ * 128 bytes (zero-padded, RFC 4884). The TTL is the one it arrived with.
+ * Returns the quote's length.
+ */
+static size_t
+put_quote(const struct probe_in *pi, uint8_t qttl, bool ext, uint8_t *q)
+{
+	size_t n;
+
+	if (ext)
+		n = min_size(pi->len, EXT_QUOTE);
+	else if (pi->family == AF_INET)
+		n = min_size(pi->len, pi->iphl + 8);
+	else
+		n = min_size(pi->len, V6_MIN_MTU - IP6_HDR - ICMP_HDR);
+	memcpy(q, pi->pkt, n);
+	if (ext && n < EXT_QUOTE)
+		memset(q + n, 0, EXT_QUOTE - n);
+	if (pi->family == AF_INET) {
+		q[8] = qttl;
+		q[10] = q[11] = 0;
+		put16(q + 10, packet_checksum(q, pi->iphl, 0));
+	} else {
+		q[7] = qttl;
+	}
+	return ext ? EXT_QUOTE : n;
+}
+
+/* RFC 4884 extension structure with one RFC 4950 MPLS object. */
+static size_t
+put_ext(const struct mpls_stack *m, uint8_t *e)
+{
+	size_t olen = 4 + 4 * (size_t)m->n;
+
+	memset(e, 0, 4 + olen);
+	e[0] = 0x20; /* version 2 */
+	put16(e + 4, (uint16_t)olen);
+	e[6] = 1; /* class: MPLS label stack */
+	e[7] = 1; /* c-type: incoming stack */
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mpls_label *l = &m->l[i];
+
+		put32(e + 8 + 4 * i, l->label << 12 | (uint32_t)l->tc << 9 |
+		                         (uint32_t)l->s << 8 | l->ttl);
+	}
+	put16(e + 2, packet_checksum(e, 4 + olen, 0));
+	return 4 + olen;
+}
+
+/* Time Exceeded or Destination Unreachable from `from`, quoting pi. */
+static void
+build_icmp_err(struct netsim *ns, const struct probe_in *pi,
+    const struct haddr *from, const struct icmp_err *ie, uint8_t rttl,
+    struct pbuf *r)
+{
+	size_t off = ip_hdr_len(pi->family), qlen, len;
+	uint8_t *m = r->b + off;
+	bool ext = ie->mpls != NULL && ie->mpls->n > 0;
+
+	memset(m, 0, ICMP_HDR);
+	m[0] = ie->type;
+	m[1] = ie->code;
+	qlen = put_quote(pi, ie->qttl, ext, m + ICMP_HDR);
+	len = ICMP_HDR + qlen;
+	if (ext) {
+		/* RFC 4884 length: 32-bit words (IPv4), 64-bit (IPv6). */
+		if (pi->family == AF_INET)
+			m[5] = (uint8_t)(qlen / 4);
+		else
+			m[4] = (uint8_t)(qlen / 8);
+		len += put_ext(ie->mpls, m + len);
+	}
+	put_l4_sum(m, len, 2, icmp_proto(pi->family), from, &pi->src);
+	put_ip(ns, r->b, pi->family, from, &pi->src, icmp_proto(pi->family),
+	    rttl, len);
+	r->len = off + len;
+}
+
+static void
+build_echo_reply(struct netsim *ns, const struct probe_in *pi,
+    const struct haddr *from, uint8_t rttl, struct pbuf *r)
+{
+	size_t off = ip_hdr_len(pi->family), len = pi->len - pi->iphl;
+	uint8_t *m = r->b + off;
+
+	memcpy(m, pi->pkt + pi->iphl, len);
+	m[0] = pi->fi ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY;
+	m[1] = 0;
+	put_l4_sum(m, len, 2, icmp_proto(pi->family), from, &pi->src);
+	put_ip(ns, r->b, pi->family, from, &pi->src, icmp_proto(pi->family),
+	    rttl, len);
+	r->len = off + len;
+}
+
+/* RST|ACK for a closed port, SYN|ACK for an open one (ack = seq + 1). */
+static void
+build_tcp_reply(struct netsim *ns, const struct probe_in *pi,
+    const struct haddr *from, bool open, uint8_t rttl, struct pbuf *r)
+{
+	const uint8_t *t = pi->pkt + pi->iphl;
+	size_t off = ip_hdr_len(pi->family);
+	uint8_t *m = r->b + off;
+
+	memset(m, 0, TCP_HDR);
+	memcpy(m, t + 2, 2);
+	memcpy(m + 2, t, 2);
+	put32(m + 4, open ? (uint32_t)mix64(ns->seed ^ get32(t + 4)) : 0);
+	put32(m + 8, get32(t + 4) + 1);
+	m[12] = 5 << 4;
+	m[13] = open ? TCP_SYN | TCP_ACK : TCP_RST | TCP_ACK;
+	put16(m + 14, open ? 65535 : 0);
+	put_l4_sum(m, TCP_HDR, 16, IPPROTO_TCP, from, &pi->src);
+	put_ip(
+	    ns, r->b, pi->family, from, &pi->src, IPPROTO_TCP, rttl, TCP_HDR);
+	r->len = off + TCP_HDR;
+}
+
+/* What the target answers: Echo Reply, Port Unreachable, RST / SYN-ACK. */
+static void
+build_dest_reply(struct netsim *ns, const struct hop *h,
+    const struct probe_in *pi, uint8_t qttl, uint8_t rttl, struct pbuf *r)
+{
+	const struct haddr *from = &ns->dst[pi->fi];
+	struct icmp_err ie = {ICMP4_UNREACH, 3, qttl, NULL};
+
+	if (pi->proto == IPPROTO_TCP) {
+		build_tcp_reply(ns, pi, from, h->tcp_open, rttl, r);
+	} else if (pi->proto == IPPROTO_UDP) {
+		if (pi->fi) {
+			ie.type = ICMP6_UNREACH;
+			ie.code = 4;
+		}
+		build_icmp_err(ns, pi, from, &ie, rttl, r);
+	} else {
+		build_echo_reply(ns, pi, from, rttl, r);
+	}
+}
+
+/* ---- the walk ---- */
+
+static struct route *
+route_at(struct netsim *ns, int64_t now_ns)
+{
+	int i = 0;
+
+	while (i + 1 < ns->n_routes &&
+	       now_ns - ns->start_ns >= ns->routes[i + 1].at_ns)
+		i++;
+	return &ns->routes[i];
+}
+
+/*
+ * The ECMP hash of hop k: source, destination, protocol and the first four
+ * bytes of the transport header (ports; ICMP type, code and checksum).
+ */
+static uint64_t
+flow_hash(const struct netsim *ns, int k, const struct probe_in *pi)
+{
+	size_t alen = pi->family == AF_INET ? 4 : 16;
+	uint8_t head[9];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (int i = 0; i < 8; i++)
+		head[i] = (uint8_t)(ns->seed >> (8 * i));
+	head[8] = (uint8_t)k;
+	h = fnv(h, head, sizeof(head));
+	h = fnv(h, (const uint8_t *)&pi->src.u, alen);
+	h = fnv(h, (const uint8_t *)&pi->dst.u, alen);
+	h = fnv(h, &pi->proto, 1);
+	h = fnv(h, pi->pkt + pi->iphl, 4);
+	return mix64(h);
+}
+
+/* The address hop k answers pi from, or NULL if it has none. */
+static const struct haddr *
+hop_addr(const struct netsim *ns, const struct hop *h, int k,
+    const struct probe_in *pi)
+{
+	const struct haddr *c[MAX_ECMP];
+	size_t n = 0;
+
+	for (int i = 0; i < h->n_addrs; i++)
+		if (h->addrs[i].family == pi->family)
+			c[n++] = &h->addrs[i];
+	if (n == 0)
+		return NULL;
+	return c[n == 1 ? 0 : flow_hash(ns, k, pi) % n];
+}
+
+/* True if a token was there to take (always, without a limit). */
+static bool
+bucket_take(struct bucket *b, int64_t now_ns)
+{
+	if (b->pps <= 0)
+		return true;
+	if (!b->primed) {
+		b->tokens = b->burst;
+		b->last_ns = now_ns;
+		b->primed = true;
+	}
+	if (now_ns > b->last_ns) {
+		b->tokens += (double)(now_ns - b->last_ns) * b->pps / 1e9;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last_ns = now_ns;
+	}
+	if (b->tokens < 1.0)
+		return false;
+	b->tokens -= 1.0;
+	return true;
+}
+
+static uint8_t
+reply_ttl(const struct hop *h, int k, bool dest)
+{
+	int ttl = (dest ? HOST_TTL : ROUTER_TTL) - (k - 1);
+
+	if (h->reply_ttl > 0)
+		return (uint8_t)h->reply_ttl;
+	return (uint8_t)(ttl < 1 ? 1 : ttl);
+}
+
+/*
+ * Walks the probe to the hop where it ends (its TTL runs out, or the
+ * target): *k is that hop (1-based), *delay_ns its reply's round trip.
+ * Returns -1 if a hop before it dropped the probe (forward_loss).
+ */
+static int
+walk(struct netsim *ns, const struct route *rt, const struct probe_in *pi,
+    int *k, int64_t *delay_ns)
+{
+	int end = pi->ttl < rt->n_hops ? pi->ttl : rt->n_hops;
+	int64_t d = 0;
+
+	for (int i = 0; i < end; i++) {
+		const struct hop *h = &rt->hops[i];
+
+		d += h->delay_ns;
+		if (h->jitter_ns > 0)
+			d +=
+			    (int64_t)(uniform(ns) * (double)(h->jitter_ns + 1));
+		if (i + 1 < end && chance(ns, h->fwd_loss))
+			return -1;
+	}
+	*k = end;
+	*delay_ns = d;
+	return 0;
+}
+
+/*
+ * Builds the reply hop k would send to pi into r, with its source in *from.
+ * False if there is none: no address of the family, or a probe for another
+ * destination reaching the end of the path.
+ */
+static bool
+build_answer(struct netsim *ns, const struct route *rt, int k,
+    const struct probe_in *pi, struct pbuf *r, const struct haddr **from)
+{
+	const struct hop *h = &rt->hops[k - 1];
+	bool dest = k == rt->n_hops;
+	uint8_t qttl = (uint8_t)(pi->ttl - (k - 1));
+	struct icmp_err ie = {
+	    pi->fi ? ICMP6_TIME_EXCEED : ICMP4_TIME_EXCEED, 0, qttl, &h->mpls};
+
+	if (dest) {
+		*from = &ns->dst[pi->fi];
+		if (!addr_eq(*from, &pi->dst))
+			return false;
+		build_dest_reply(ns, h, pi, qttl, reply_ttl(h, k, true), r);
+		return true;
+	}
+	*from = hop_addr(ns, h, k, pi);
+	if (*from == NULL)
+		return false;
+	build_icmp_err(ns, pi, *from, &ie, reply_ttl(h, k, false), r);
+	return true;
+}
+
+/* ---- hostile hops ---- */
+
+enum forge { FORGE_IDENT, FORGE_DST, FORGE_EXT };
+
+/* The reply cut after 4 bytes of ICMP/TCP (IP length still says all). */
+static void
+junk_truncated(const struct probe_in *pi, const struct pbuf *r, struct pbuf *j)
+{
+	j->len = ip_hdr_len(pi->family) + 4;
+	memcpy(j->b, r->b, j->len);
+}
+
+/* The whole reply, but its IP header claims 100 bytes more. */
+static void
+junk_bad_length(const struct probe_in *pi, const struct pbuf *r, struct pbuf *j)
+{
+	memcpy(j->b, r->b, r->len);
+	j->len = r->len;
+	if (pi->family == AF_INET) {
+		put16(j->b + 2, (uint16_t)(r->len + 100));
+		put16(j->b + 10, 0);
+		put16(j->b + 10, packet_checksum(j->b, IP4_HDR, 0));
+	} else {
+		put16(j->b + 4, (uint16_t)(r->len - IP6_HDR + 100));
+	}
+}
+
+/*
+ * A Time Exceeded from `from` quoting a probe that is not ours: another
+ * ident (or source port), another destination, or another ident with an
+ * RFC 4884 length far beyond the packet.
+ */
+static void
+junk_foreign(struct netsim *ns, const struct probe_in *pi,
+    const struct haddr *from, enum forge how, struct pbuf *j)
+{
+	static const struct mpls_stack one = {1, {{16, 0, 1, 1}}};
+	uint8_t copy[PACKET_MAX], *id = copy + pi->iphl;
+	struct probe_in fp = *pi;
+	struct icmp_err ie = {pi->fi ? ICMP6_TIME_EXCEED : ICMP4_TIME_EXCEED, 0,
+	    1, how == FORGE_EXT ? &one : NULL};
+	size_t off = ip_hdr_len(pi->family);
+
+	memcpy(copy, pi->pkt, pi->len);
+	fp.pkt = copy;
+	if (how == FORGE_DST) {
+		copy[pi->fi ? IP6_HDR - 1 : IP4_HDR - 1] ^= 0xff;
+	} else {
+		if (pi->proto == IPPROTO_ICMP || pi->proto == IPPROTO_ICMPV6)
+			id += 4;
+		put16(id, get16(id) ^ FOREIGN);
+	}
+	build_icmp_err(ns, &fp, from, &ie, ROUTER_TTL, j);
+	if (how == FORGE_EXT) {
+		j->b[off + (pi->fi ? 4 : 5)] = 0xff;
+		put_l4_sum(j->b + off, j->len - off, 2, icmp_proto(pi->family),
+		    from, &pi->src);
+	}
+}
+
+/* An Echo Request from the hop to the prober: unrelated to any probe. */
+static void
+junk_echo_request(struct netsim *ns, const struct probe_in *pi,
+    const struct haddr *from, struct pbuf *j)
+{
+	size_t off = ip_hdr_len(pi->family), len = ICMP_HDR + 8;
+	uint8_t *m = j->b + off;
+
+	memset(m, 0, len);
+	m[0] = pi->fi ? ICMP6_ECHO : ICMP4_ECHO;
+	put16(m + 4, FOREIGN);
+	put16(m + 6, 1);
+	memcpy(m + 8, "netsim!!", 8);
+	put_l4_sum(m, len, 2, icmp_proto(pi->family), from, &pi->src);
+	put_ip(ns, j->b, pi->family, from, &pi->src, icmp_proto(pi->family),
+	    ROUTER_TTL, len);
+	j->len = off + len;
+}
+
+/*
+ * A hostile hop's extra packets for one probe, all due with its reply:
+ * malformed copies of the reply, errors quoting probes that are not ours,
+ * an unrelated Echo Request; and if the real reply went out, a duplicate
+ * and a copy LATE_NS later.
+ */
+static void
+emit_junk(struct netsim *ns, const struct probe_in *pi,
+    const struct haddr *from, const struct pbuf *r, bool sent, int64_t due_ns)
+{
+	struct pbuf j;
+
+	junk_truncated(pi, r, &j);
+	queue_push(ns, due_ns, j.b, j.len);
+	junk_bad_length(pi, r, &j);
+	queue_push(ns, due_ns, j.b, j.len);
+	for (int how = FORGE_IDENT; how <= FORGE_EXT; how++) {
+		junk_foreign(ns, pi, from, (enum forge)how, &j);
+		queue_push(ns, due_ns, j.b, j.len);
+	}
+	junk_echo_request(ns, pi, from, &j);
+	queue_push(ns, due_ns, j.b, j.len);
+	if (sent) {
+		queue_push(ns, due_ns, r->b, r->len);
+		queue_push(ns, due_ns + LATE_NS, r->b, r->len);
+	}
+}
+
+/*
+ * Hop k's part: count the probe, and queue its reply unless the hop is
+ * silent, out of tokens, or loses it. Order: silent, rate limit, loss.
+ */
+static void
+answer(struct netsim *ns, struct route *rt, int k, const struct probe_in *pi,
+    int64_t now_ns, int64_t delay_ns)
+{
+	struct hop *h = &rt->hops[k - 1];
+	struct netsim_counts *c = &ns->counts[pi->ttl];
+	const struct haddr *from = NULL;
+	struct pbuf r;
+	bool have, sent = false;
+
+	c->probes++;
+	have = (!h->silent || h->hostile) &&
+	       build_answer(ns, rt, k, pi, &r, &from);
+	if (have && !h->silent && bucket_take(&h->rl, now_ns) &&
+	    !chance(ns, h->loss))
+		sent = queue_push(ns, now_ns + delay_ns, r.b, r.len);
+	if (sent) {
+		c->answered++;
+		c->hold_ns += (uint64_t)delay_ns;
+	} else {
+		c->dropped++;
+	}
+	if (have && h->hostile)
+		emit_junk(ns, pi, from, &r, sent, now_ns + delay_ns);
+}
+
+/* ---- public: running ---- */
+
+int
+netsim_input(struct netsim *ns, const uint8_t *pkt, size_t len, int64_t now_ns)
+{
+	struct probe_in pi;
+	struct route *rt;
+	int64_t delay_ns;
+	int k, rc;
+
+	rc = read_probe(pkt, len, &pi);
+	if (rc < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rc > 0 || pi.ttl == 0)
+		return 0;
+	if (!ns->started) {
+		ns->started = true;
+		ns->start_ns = now_ns;
+	}
+	rt = route_at(ns, now_ns);
+	if (walk(ns, rt, &pi, &k, &delay_ns) < 0) {
+		ns->counts[pi.ttl].fwd_lost++;
+		return 0;
+	}
+	answer(ns, rt, k, &pi, now_ns, delay_ns);
+	return 0;
+}
+
+int64_t
+netsim_next_due(const struct netsim *ns)
+{
+	return ns->n_queued > 0 ? ns->heap[0].due_ns : INT64_MAX;
+}
+
+ssize_t
+netsim_output(struct netsim *ns, int64_t now_ns, uint8_t *buf, size_t cap)
+{
+	struct qkey k;
+	size_t n;
+
+	if (ns->n_queued == 0 || ns->heap[0].due_ns > now_ns)
+		return 0;
+	k = queue_pop(ns);
+	n = min_size(ns->slots[k.slot].len, cap);
+	memcpy(buf, ns->slots[k.slot].data, n);
+	return (ssize_t)n;
+}
+
+void
+netsim_counts(const struct netsim *ns, int ttl, struct netsim_counts *out)
+{
+	if (ttl < 1 || ttl > 255) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = ns->counts[ttl];
+}
+
+const char *
+netsim_name(const struct netsim *ns)
+{
+	return ns->name;
+}
+
+int
+netsim_hop_count(const struct netsim *ns)
+{
+	return ns->routes[0].n_hops;
+}
+
+static int
+family_addr(const struct haddr pair[2], int family, struct haddr *out)
+{
+	int fi = family_index(family);
+
+	memset(out, 0, sizeof(*out));
+	out->family = AF_UNSPEC;
+	if (fi < 0 || !addr_is_set(&pair[fi])) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	*out = pair[fi];
+	return 0;
+}
+
+int
+netsim_target(const struct netsim *ns, int family, struct haddr *out)
+{
+	return family_addr(ns->dst, family, out);
+}
+
+int
+netsim_source(const struct netsim *ns, int family, struct haddr *out)
+{
+	return family_addr(ns->src, family, out);
+}
+
+/* ---- scenario parsing ---- */
+
+struct pctx {
+	const char *src; /* file name for messages */
+	char *err;
+	size_t errlen;
+	struct netsim *ns;
+};
+
+static const char *const root_keys[] = {
+    "name", "description", "seed", "source", "target", "hops", "changes", NULL};
+static const char *const hop_keys[] = {"addrs", "delay_ms", "jitter_ms", "loss",
+    "forward_loss", "silent", "hostile", "rate_limit", "mpls", "reply_ttl",
+    "tcp_open", NULL};
+static const char *const rate_keys[] = {"pps", "burst", NULL};
+static const char *const label_keys[] = {"label", "tc", "s", "ttl", NULL};
+static const char *const change_keys[] = {"at_ms", "hops", NULL};
+static const char *const pair_keys[] = {"v4", "v6", NULL};
+
+/* "FILE: PATH: problem" into the caller's buffer; returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+fail(struct pctx *pc, const char *path, const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(pc->err, pc->errlen, "%s: %s: %s", pc->src, path, msg);
+	return -1;
+}
+
+/* path.key (or key at the top) into buf; returns buf. */
+static const char *
+sub(char *buf, const char *path, const char *key)
+{
+	if (path[0] == '\0')
+		snprintf(buf, PATH_LEN, "%.200s", key);
+	else
+		snprintf(buf, PATH_LEN, "%.120s.%.120s", path, key);
+	return buf;
+}
+
+static void
+index_path(char *buf, const char *path, size_t i)
+{
+	snprintf(buf, PATH_LEN, "%.200s[%zu]", path, i);
+}
+
+static int
+check_keys(
+    struct pctx *pc, json_t *obj, const char *path, const char *const *keys)
+{
+	const char *key;
+	json_t *v;
+	char p[PATH_LEN];
+
+	json_object_foreach(obj, key, v)
+	{
+		size_t i = 0;
+
+		while (keys[i] != NULL && strcmp(keys[i], key) != 0)
+			i++;
+		if (keys[i] == NULL)
+			return fail(pc, sub(p, path, key), "unknown key");
+	}
+	return 0;
+}
+
+static int
+need(struct pctx *pc, json_t *obj, const char *path, const char *key)
+{
+	char p[PATH_LEN];
+
+	if (json_object_get(obj, key) != NULL)
+		return 0;
+	return fail(pc, sub(p, path, key), "missing");
+}
+
+/* An optional number in [lo, hi]; *out is left alone when it is absent. */
+static int
+get_num(struct pctx *pc, json_t *obj, const char *path, const char *key,
+    double lo, double hi, double *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[PATH_LEN];
+	double d;
+
+	if (v == NULL)
+		return 0;
+	sub(p, path, key);
+	if (!json_is_number(v))
+		return fail(pc, p, "expected a number");
+	d = json_number_value(v);
+	if (!(d >= lo && d <= hi))
+		return fail(pc, p, "%g is out of range (%g to %g)", d, lo, hi);
+	*out = d;
+	return 0;
+}
+
+static int
+get_int(struct pctx *pc, json_t *obj, const char *path, const char *key,
+    long long lo, long long hi, long long *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[PATH_LEN];
+	long long n;
+
+	if (v == NULL)
+		return 0;
+	sub(p, path, key);
+	if (!json_is_integer(v))
+		return fail(pc, p, "expected an integer");
+	n = json_integer_value(v);
+	if (n < lo || n > hi)
+		return fail(
+		    pc, p, "%lld is out of range (%lld to %lld)", n, lo, hi);
+	*out = n;
+	return 0;
+}
+
+static int
+get_bool(
+    struct pctx *pc, json_t *obj, const char *path, const char *key, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[PATH_LEN];
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return fail(pc, sub(p, path, key), "expected true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* An address string; family AF_UNSPEC accepts either. */
+static int
+get_addr(
+    struct pctx *pc, json_t *v, const char *path, int family, struct haddr *out)
+{
+	const char *s = json_string_value(v);
+
+	if (s == NULL)
+		return fail(pc, path, "expected an address string");
+	if (addr_parse(s, out) < 0)
+		return fail(pc, path, "\"%s\" is not an IP address", s);
+	if (family != AF_UNSPEC && out->family != family)
+		return fail(pc, path, "\"%s\" is not an %s address", s,
+		    family == AF_INET ? "IPv4" : "IPv6");
+	return 0;
+}
+
+/* "source" / "target": {"v4": "...", "v6": "..."}, at least one. */
+static int
+get_pair(struct pctx *pc, json_t *root, const char *key, struct haddr out[2])
+{
+	json_t *o = json_object_get(root, key), *v;
+	char p[PATH_LEN];
+
+	if (o == NULL)
+		return fail(pc, key, "missing");
+	if (!json_is_object(o))
+		return fail(pc, key, "expected an object {\"v4\", \"v6\"}");
+	if (check_keys(pc, o, key, pair_keys) < 0)
+		return -1;
+	for (int fi = 0; fi < 2; fi++) {
+		v = json_object_get(o, pair_keys[fi]);
+		if (v != NULL && get_addr(pc, v, sub(p, key, pair_keys[fi]),
+		                     fi ? AF_INET6 : AF_INET, &out[fi]) < 0)
+			return -1;
+	}
+	if (!addr_is_set(&out[0]) && !addr_is_set(&out[1]))
+		return fail(pc, key, "needs \"v4\" or \"v6\"");
+	return 0;
+}
+
+static int
+check_families(struct pctx *pc)
+{
+	const struct netsim *ns = pc->ns;
+
+	for (int fi = 0; fi < 2; fi++) {
+		const char *f = fi ? "v6" : "v4";
+
+		if (addr_is_set(&ns->dst[fi]) && !addr_is_set(&ns->src[fi]))
+			return fail(pc, "source",
+			    "no \"%s\" address (the target has one)", f);
+		if (addr_is_set(&ns->src[fi]) && !addr_is_set(&ns->dst[fi]))
+			return fail(pc, "target",
+			    "no \"%s\" address (the source has one)", f);
+	}
+	return 0;
+}
+
+static int
+parse_rate(struct pctx *pc, json_t *o, const char *path, struct bucket *b)
+{
+	json_t *v = json_object_get(o, "rate_limit");
+	char p[PATH_LEN];
+	long long burst = 0;
+
+	if (v == NULL)
+		return 0;
+	sub(p, path, "rate_limit");
+	if (!json_is_object(v))
+		return fail(pc, p, "expected an object {\"pps\", \"burst\"}");
+	if (check_keys(pc, v, p, rate_keys) < 0 || need(pc, v, p, "pps") < 0 ||
+	    need(pc, v, p, "burst") < 0 ||
+	    get_num(pc, v, p, "pps", 0.001, 1e6, &b->pps) < 0 ||
+	    get_int(pc, v, p, "burst", 1, 1000000, &burst) < 0)
+		return -1;
+	b->burst = (double)burst;
+	return 0;
+}
+
+static int
+parse_label(struct pctx *pc, json_t *o, const char *path, bool bottom,
+    struct mpls_label *l)
+{
+	long long label = 0, tc = 0, s = bottom, ttl = 1;
+
+	if (!json_is_object(o))
+		return fail(pc, path, "expected an object {\"label\", ...}");
+	if (check_keys(pc, o, path, label_keys) < 0 ||
+	    need(pc, o, path, "label") < 0 ||
+	    get_int(pc, o, path, "label", 0, 1048575, &label) < 0 ||
+	    get_int(pc, o, path, "tc", 0, 7, &tc) < 0 ||
+	    get_int(pc, o, path, "s", 0, 1, &s) < 0 ||
+	    get_int(pc, o, path, "ttl", 0, 255, &ttl) < 0)
+		return -1;
+	l->label = (uint32_t)label;
+	l->tc = (uint8_t)tc;
+	l->s = (uint8_t)s;
+	l->ttl = (uint8_t)ttl;
+	return 0;
+}
+
+static int
+parse_mpls(struct pctx *pc, json_t *o, const char *path, struct mpls_stack *m)
+{
+	json_t *a = json_object_get(o, "mpls");
+	char p[PATH_LEN], q[PATH_LEN];
+	size_t n;
+
+	if (a == NULL)
+		return 0;
+	sub(p, path, "mpls");
+	n = json_array_size(a);
+	if (!json_is_array(a) || n == 0 || n > MPLS_MAX_LABELS)
+		return fail(pc, p, "expected an array of 1 to %d labels",
+		    MPLS_MAX_LABELS);
+	for (size_t i = 0; i < n; i++) {
+		index_path(q, p, i);
+		if (parse_label(
+		        pc, json_array_get(a, i), q, i + 1 == n, &m->l[i]) < 0)
+			return -1;
+	}
+	m->n = (uint8_t)n;
+	return 0;
+}
+
+static int
+parse_addrs(struct pctx *pc, json_t *o, const char *path, struct hop *h)
+{
+	json_t *a = json_object_get(o, "addrs");
+	char p[PATH_LEN], q[PATH_LEN];
+	size_t n;
+
+	if (a == NULL)
+		return 0;
+	sub(p, path, "addrs");
+	n = json_array_size(a);
+	if (!json_is_array(a) || n == 0 || n > MAX_ECMP)
+		return fail(
+		    pc, p, "expected an array of 1 to %d addresses", MAX_ECMP);
+	for (size_t i = 0; i < n; i++) {
+		index_path(q, p, i);
+		if (get_addr(pc, json_array_get(a, i), q, AF_UNSPEC,
+		        &h->addrs[i]) < 0)
+			return -1;
+	}
+	h->n_addrs = (int)n;
+	return 0;
+}
+
+static bool
+has_family(const struct hop *h, int family)
+{
+	for (int i = 0; i < h->n_addrs; i++)
+		if (h->addrs[i].family == family)
+			return true;
+	return false;
+}
+
+/* Rules that tie a hop's fields to each other and to its place. */
+static int
+check_hop(struct pctx *pc, json_t *o, const char *path, bool last,
+    const struct hop *h)
+{
+	char p[PATH_LEN];
+
+	if (last && json_object_get(o, "addrs") != NULL)
+		return fail(pc, sub(p, path, "addrs"),
+		    "the last hop is the target: leave addrs out");
+	if (last && h->mpls.n > 0)
+		return fail(
+		    pc, sub(p, path, "mpls"), "only on hops before the target");
+	if (!last && json_object_get(o, "tcp_open") != NULL)
+		return fail(pc, sub(p, path, "tcp_open"),
+		    "only on the last hop (the target)");
+	if (last || (h->silent && !h->hostile))
+		return 0;
+	if (json_object_get(o, "addrs") == NULL)
+		return fail(pc, sub(p, path, "addrs"), "missing");
+	for (int fi = 0; fi < 2; fi++)
+		if (addr_is_set(&pc->ns->dst[fi]) &&
+		    !has_family(h, fi ? AF_INET6 : AF_INET))
+			return fail(pc, sub(p, path, "addrs"),
+			    "no %s address (the target has one)",
+			    fi ? "IPv6" : "IPv4");
+	return 0;
+}
+
+static int
+parse_hop(
+    struct pctx *pc, json_t *o, const char *path, bool last, struct hop *h)
+{
+	double delay_ms = 0, jitter_ms = 0;
+	long long rttl = -1;
+
+	if (!json_is_object(o))
+		return fail(pc, path, "expected an object");
+	if (check_keys(pc, o, path, hop_keys) < 0 ||
+	    parse_addrs(pc, o, path, h) < 0 ||
+	    get_num(pc, o, path, "delay_ms", 0, 60000, &delay_ms) < 0 ||
+	    get_num(pc, o, path, "jitter_ms", 0, 60000, &jitter_ms) < 0 ||
+	    get_num(pc, o, path, "loss", 0, 1, &h->loss) < 0 ||
+	    get_num(pc, o, path, "forward_loss", 0, 1, &h->fwd_loss) < 0 ||
+	    get_bool(pc, o, path, "silent", &h->silent) < 0 ||
+	    get_bool(pc, o, path, "hostile", &h->hostile) < 0 ||
+	    get_bool(pc, o, path, "tcp_open", &h->tcp_open) < 0 ||
+	    get_int(pc, o, path, "reply_ttl", 1, 255, &rttl) < 0 ||
+	    parse_rate(pc, o, path, &h->rl) < 0 ||
+	    parse_mpls(pc, o, path, &h->mpls) < 0)
+		return -1;
+	h->delay_ns = llround(delay_ms * (double)NS_MS);
+	h->jitter_ns = llround(jitter_ms * (double)NS_MS);
+	h->reply_ttl = (int)rttl;
+	return check_hop(pc, o, path, last, h);
+}
+
+/* A hop list into the next route; NULL on error. */
+static struct route *
+parse_route(struct pctx *pc, json_t *a, const char *path)
+{
+	struct netsim *ns = pc->ns;
+	struct route *rt = &ns->routes[ns->n_routes];
+	char p[PATH_LEN];
+	size_t n = json_array_size(a);
+
+	if (a == NULL) {
+		fail(pc, path, "missing");
+		return NULL;
+	}
+	if (!json_is_array(a) || n == 0 || n > MAX_HOPS) {
+		fail(pc, path, "expected an array of 1 to %d hops", MAX_HOPS);
+		return NULL;
+	}
+	rt->hops = xcalloc(n, sizeof(*rt->hops));
+	rt->n_hops = (int)n;
+	ns->n_routes++;
+	for (size_t i = 0; i < n; i++) {
+		index_path(p, path, i);
+		if (parse_hop(pc, json_array_get(a, i), p, i + 1 == n,
+		        &rt->hops[i]) < 0)
+			return NULL;
+	}
+	return rt;
+}
+
+static int
+parse_change(struct pctx *pc, json_t *c, const char *path)
+{
+	const struct route *prev = &pc->ns->routes[pc->ns->n_routes - 1];
+	struct route *rt;
+	double at_ms = 0;
+	char p[PATH_LEN];
+	int64_t at_ns;
+
+	if (!json_is_object(c))
+		return fail(
+		    pc, path, "expected an object {\"at_ms\", \"hops\"}");
+	if (check_keys(pc, c, path, change_keys) < 0 ||
+	    need(pc, c, path, "at_ms") < 0 ||
+	    get_num(pc, c, path, "at_ms", 0, 1e9, &at_ms) < 0)
+		return -1;
+	at_ns = llround(at_ms * (double)NS_MS);
+	if (pc->ns->n_routes > 1 && at_ns <= prev->at_ns)
+		return fail(pc, sub(p, path, "at_ms"),
+		    "must be later than the change before it");
+	rt = parse_route(pc, json_object_get(c, "hops"), sub(p, path, "hops"));
+	if (rt == NULL)
+		return -1;
+	rt->at_ns = at_ns;
+	return 0;
+}
+
+static int
+parse_changes(struct pctx *pc, json_t *root)
+{
+	json_t *a = json_object_get(root, "changes");
+	char p[PATH_LEN];
+	size_t n = json_array_size(a);
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || n > MAX_CHANGES)
+		return fail(pc, "changes", "expected an array of at most %d",
+		    MAX_CHANGES);
+	for (size_t i = 0; i < n; i++) {
+		index_path(p, "changes", i);
+		if (parse_change(pc, json_array_get(a, i), p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_name(struct pctx *pc, json_t *root)
+{
+	const char *name = json_string_value(json_object_get(root, "name"));
+	json_t *d = json_object_get(root, "description");
+
+	if (json_object_get(root, "name") == NULL)
+		return fail(pc, "name", "missing");
+	if (name == NULL || name[0] == '\0' ||
+	    strlen(name) >= sizeof(pc->ns->name))
+		return fail(pc, "name", "expected a string of 1 to %zu bytes",
+		    sizeof(pc->ns->name) - 1);
+	if (d != NULL && !json_is_string(d))
+		return fail(pc, "description", "expected a string");
+	snprintf(pc->ns->name, sizeof(pc->ns->name), "%s", name);
+	return 0;
+}
+
+static int
+parse_root(struct pctx *pc, json_t *root)
+{
+	struct netsim *ns = pc->ns;
+	long long seed = 1;
+
+	if (!json_is_object(root))
+		return fail(pc, "(top level)", "expected an object");
+	if (check_keys(pc, root, "", root_keys) < 0 ||
+	    parse_name(pc, root) < 0 ||
+	    get_int(pc, root, "", "seed", 0, LLONG_MAX, &seed) < 0 ||
+	    get_pair(pc, root, "source", ns->src) < 0 ||
+	    get_pair(pc, root, "target", ns->dst) < 0 ||
+	    check_families(pc) < 0 ||
+	    parse_route(pc, json_object_get(root, "hops"), "hops") == NULL ||
+	    parse_changes(pc, root) < 0)
+		return -1;
+	ns->seed = (uint64_t)seed;
+	ns->rng = ns->seed;
+	return 0;
+}
+
+/* Takes root (and its reference); NULL with err set on a bad scenario. */
+static struct netsim *
+from_json(json_t *root, const char *src, char *err, size_t errlen)
+{
+	struct netsim *ns = xcalloc(1, sizeof(*ns));
+	struct pctx pc = {src, err, errlen, ns};
+	int rc = parse_root(&pc, root);
+
+	json_decref(root);
+	if (rc < 0) {
+		netsim_free(ns);
+		errno = EINVAL;
+		return NULL;
+	}
+	return ns;
+}
+
+static void
+json_fail(char *err, size_t errlen, const char *src, const json_error_t *je)
+{
+	if (je->line > 0)
+		snprintf(err, errlen, "%s:%d:%d: %s", src, je->line, je->column,
+		    je->text);
+	else
+		snprintf(err, errlen, "%s: %s", src, je->text);
+}
+
+/* ---- public: life cycle ---- */
+
+struct netsim *
+netsim_parse(const char *json, char *err, size_t errlen)
+{
+	static const char src[] = "scenario";
+	char dummy[256];
+	json_error_t je;
+	json_t *root;
+
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		json_fail(err, errlen, src, &je);
+		errno = EINVAL;
+		return NULL;
+	}
+	return from_json(root, src, err, errlen);
+}
+
+struct netsim *
+netsim_load(const char *file, char *err, size_t errlen)
+{
+	char dummy[256];
+	json_error_t je;
+	json_t *root;
+	FILE *f;
+
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	f = fopen(file, "r");
+	if (f == NULL) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", file, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+	fclose(f);
+	if (root == NULL) {
+		json_fail(err, errlen, file, &je);
+		errno = EINVAL;
+		return NULL;
+	}
+	return from_json(root, file, err, errlen);
+}
+
+void
+netsim_free(struct netsim *ns)
+{
+	if (ns == NULL)
+		return;
+	for (int i = 0; i < ns->n_routes; i++)
+		free(ns->routes[i].hops);
+	free(ns->heap);
+	free(ns->slots);
+	free(ns->free_slots);
+	free(ns);
+}
+
+/* The built-in scenario: a byte-for-byte copy of scenarios/demo.json. */
+static const char demo_json[] =
+    "{\n"
+    "  \"name\": \"demo\",\n"
+    "  \"description\": \"Built-in --demo path: LAN, ISP, a lossy hop, MPLS, a "
+    "silent hop, ECMP, far end.\",\n"
+    "  \"seed\": 78,\n"
+    "  \"source\": {\"v4\": \"10.78.0.2\", \"v6\": \"fd00:78::2\"},\n"
+    "  \"target\": {\"v4\": \"10.78.10.1\", \"v6\": \"fd00:78:10::1\"},\n"
+    "  \"hops\": [\n"
+    "    {\"addrs\": [\"10.78.0.1\", \"fd00:78::1\"], \"delay_ms\": 0.5},\n"
+    "    {\"addrs\": [\"10.78.1.1\", \"fd00:78:1::1\"], \"delay_ms\": 5, "
+    "\"jitter_ms\": 1.5},\n"
+    "    {\"addrs\": [\"10.78.2.1\", \"fd00:78:2::1\"], \"delay_ms\": 3},\n"
+    "    {\"addrs\": [\"10.78.3.1\", \"fd00:78:3::1\"], \"delay_ms\": 4, "
+    "\"loss\": 0.2},\n"
+    "    {\"addrs\": [\"10.78.4.1\", \"fd00:78:4::1\"], \"delay_ms\": 6,\n"
+    "     \"mpls\": [{\"label\": 16004, \"ttl\": 1}, {\"label\": 24005, "
+    "\"ttl\": 1}]},\n"
+    "    {\"addrs\": [\"10.78.5.1\", \"fd00:78:5::1\"], \"delay_ms\": 2, "
+    "\"silent\": true},\n"
+    "    {\"addrs\": [\"10.78.6.1\", \"10.78.6.2\", \"10.78.6.3\",\n"
+    "               \"fd00:78:6::1\", \"fd00:78:6::2\", \"fd00:78:6::3\"],\n"
+    "     \"delay_ms\": 8, \"jitter_ms\": 2},\n"
+    "    {\"addrs\": [\"10.78.7.1\", \"fd00:78:7::1\"], \"delay_ms\": 10},\n"
+    "    {\"addrs\": [\"10.78.8.1\", \"fd00:78:8::1\"], \"delay_ms\": 2, "
+    "\"jitter_ms\": 1},\n"
+    "    {\"delay_ms\": 1.5}\n"
+    "  ]\n"
+    "}\n";
+
+const char *
+netsim_demo_json(void)
+{
+	return demo_json;
+}
+
+struct netsim *
+netsim_demo(void)
+{
+	return netsim_parse(demo_json, NULL, 0);
+}

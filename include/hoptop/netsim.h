@@ -15,12 +15,17 @@
 
 struct netsim;
 
-/* What the simulator saw and did at one TTL (for exact test assertions). */
+/*
+ * What the simulator saw and did at one TTL (for exact test assertions).
+ * Every probe with this TTL is counted once: in fwd_lost, or in probes and
+ * then in exactly one of answered / dropped. Hostile junk is not counted.
+ */
 struct netsim_counts {
 	uint64_t probes;   /* probes that reached this TTL's hop */
-	uint64_t answered; /* replies generated */
+	uint64_t answered; /* replies generated (queued) */
 	uint64_t dropped;  /* lost, silent or rate-limited */
 	uint64_t hold_ns;  /* sum of configured hold times of answered ones */
+	uint64_t fwd_lost; /* dropped by forward_loss at an earlier hop */
 };
 
 /* Loads a JSON scenario file; NULL with a message in err. */
@@ -29,9 +34,13 @@ struct netsim *netsim_load(const char *file, char *err, size_t errlen);
 struct netsim *netsim_parse(const char *json, char *err, size_t errlen);
 /* The built-in --demo scenario (about ten hops, lossy, silent, ECMP). */
 struct netsim *netsim_demo(void);
+/* The JSON text of the built-in scenario (tests/data/scenarios/demo.json). */
+const char *netsim_demo_json(void);
 void netsim_free(struct netsim *ns);
 
 const char *netsim_name(const struct netsim *ns);
+/* Number of hops (the target's TTL) on the scenario's initial path. */
+int netsim_hop_count(const struct netsim *ns);
 /* The scenario's target and source for a family (AF_INET / AF_INET6). */
 int netsim_target(const struct netsim *ns, int family, struct haddr *out);
 int netsim_source(const struct netsim *ns, int family, struct haddr *out);
@@ -40,13 +49,13 @@ int netsim_source(const struct netsim *ns, int family, struct haddr *out);
  * Takes one outgoing packet at now_ns. Returns 0 (a reply may be queued),
  * or -1 if the packet was not a parsable IP packet.
  */
-int netsim_input(struct netsim *ns, const uint8_t *pkt, size_t len,
-    int64_t now_ns);
+int netsim_input(
+    struct netsim *ns, const uint8_t *pkt, size_t len, int64_t now_ns);
 /* Due time of the next queued reply, or INT64_MAX. */
 int64_t netsim_next_due(const struct netsim *ns);
 /* Pops the next reply due at or before now_ns into buf; 0 if none. */
-ssize_t netsim_output(struct netsim *ns, int64_t now_ns, uint8_t *buf,
-    size_t cap);
+ssize_t netsim_output(
+    struct netsim *ns, int64_t now_ns, uint8_t *buf, size_t cap);
 /* Counts per TTL (1..255). */
 void netsim_counts(const struct netsim *ns, int ttl, struct netsim_counts *out);
 
