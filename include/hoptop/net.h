@@ -22,17 +22,23 @@ struct net_prep;
  * unprivileged kinds). Returns NULL with a one-line message naming the fix
  * (e.g. "setcap cap_net_raw+ep") when nothing usable can be opened.
  */
-struct net_prep *net_prepare(enum probe_proto proto, enum net_method method,
-    char *err, size_t errlen);
+struct net_prep *net_prepare(
+    enum probe_proto proto, enum net_method method, char *err, size_t errlen);
 void net_prep_free(struct net_prep *np);
 /*
- * Returns to the real uid/gid if setuid, clears every capability. Returns 0,
- * or -1 with a message.
+ * Returns to the real uid/gid if setuid, clears every capability (effective,
+ * permitted, inheritable, ambient and, when allowed, the bounding set) and
+ * sets no_new_privs. Run as root, the process keeps uid 0 but loses every
+ * capability: sockets already open keep working, nothing privileged can be
+ * opened afterwards. Returns 0, or -1 with a message.
  */
 int net_drop_privileges(char *err, size_t errlen);
 /*
  * A transport toward tp->target over the prepared sockets of tp->family;
- * takes them out of np. Returns NULL with a message in err.
+ * takes them out of np (and closes the other family's). Its fd is the one
+ * receive socket, or an epoll fd over several (raw TCP: ICMP + TCP; UDP
+ * sockets: one per flow). Method names: "raw socket", "ping socket",
+ * "UDP socket (IP_RECVERR)". Returns NULL with a message in err.
  */
 struct transport *net_transport_new(struct net_prep *np,
     const struct transport_params *tp, char *err, size_t errlen);

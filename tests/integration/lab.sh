@@ -18,7 +18,7 @@
 # Every namespace forwards, has lo up, answers ICMP without rate limits,
 # skips IPv6 DAD, and allows ping sockets for every group (all of this is
 # per namespace: the host is not touched). Exit 77 when not root; 2 on
-# usage errors. PREFIX must be short (letters, digits, at most 8).
+# usage errors. PREFIX: a letter, then letters or digits, 16 at most.
 set -u
 
 usage() {
@@ -27,13 +27,15 @@ usage() {
 }
 
 check_prefix() {
-	[[ $1 =~ ^[A-Za-z][A-Za-z0-9]{0,7}$ ]] ||
-		{ echo "lab.sh: bad prefix '$1' (letters/digits, 1-8)" >&2; exit 2; }
+	[[ $1 =~ ^[A-Za-z][A-Za-z0-9]{0,15}$ ]] ||
+		{ echo "lab.sh: bad prefix '$1' (letters/digits, 1-16)" >&2; exit 2; }
 }
 
 check_n() {
-	[[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 255)) ||
-		{ echo "lab.sh: bad hop count '$1' (1-255)" >&2; exit 2; }
+	if ! [[ $1 =~ ^[0-9]+$ ]] || (($1 < 1 || $1 > 255)); then
+		echo "lab.sh: bad hop count '$1' (1-255)" >&2
+		exit 2
+	fi
 }
 
 # Namespace name for position i of the chain (0 = src, n = dst).
@@ -53,29 +55,42 @@ hop_addr() {
 lab_down() {
 	local p=$1 ns
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-		[[ $ns =~ ^$p-(src|dst|r[0-9]+)$ ]] && ip netns del "$ns"
-	done
+		[[ $ns =~ ^$p-(src|dst|r[0-9]+)$ ]] && echo "netns del $ns"
+	done | ip -force -batch - 2>/dev/null
 	return 0
 }
 
-# sysctls of one namespace, written straight to /proc/sys inside it.
-ns_sysctls() {
-	ip netns exec "$1" sh -ec '
-		w() { echo "$2" > "/proc/sys/$1"; }
-		w net/ipv4/ip_forward 1
-		w net/ipv4/icmp_ratelimit 0
-		w net/ipv4/icmp_msgs_per_sec 1000000
-		w net/ipv4/icmp_msgs_burst 1000000
-		w net/ipv4/icmp_errors_use_inbound_ifaddr 1
-		w net/ipv4/ping_group_range "0 2147483647"
-		w net/ipv6/icmp/ratelimit 0
-		for c in all default; do
-			w net/ipv6/conf/$c/forwarding 1
-			w net/ipv6/conf/$c/accept_dad 0
-			w net/ipv6/conf/$c/dad_transmits 0
-			w net/ipv6/conf/$c/accept_ra 0
-		done'
-}
+# What runs inside each namespace (ip netns exec, which also mounts its
+# /sys): sysctls (all, default and each veth, still down: no DAD on its
+# link-local address either), then the ip -batch commands from stdin, then
+# a wait for its veths to be up. Their carrier comes through the kernel's linkwatch;
+# until then a device drops what it is given. At most 10 s.
+# shellcheck disable=SC2016 # expanded by the sh inside the namespace
+NS_SETUP='
+set -e
+w() { echo "$2" > "/proc/sys/$1"; }
+w net/ipv4/ip_forward 1
+w net/ipv4/icmp_ratelimit 0
+w net/ipv4/icmp_msgs_per_sec 1000000
+w net/ipv4/icmp_msgs_burst 1000000
+w net/ipv4/icmp_errors_use_inbound_ifaddr 1
+w net/ipv4/ping_group_range "0 2147483647"
+w net/ipv6/icmp/ratelimit 0
+for c in /proc/sys/net/ipv6/conf/*; do
+	c=${c#/proc/sys/}
+	w $c/forwarding 1
+	w $c/accept_dad 0
+	w $c/accept_ra 0
+done
+ip -batch -
+tries=0
+for d in /sys/class/net/v*; do
+	while read -r state < "$d/operstate" && [ "$state" != up ]; do
+		tries=$((tries + 1))
+		[ $tries -le 200 ] || { echo "lab.sh: $d is $state" >&2; exit 1; }
+		sleep 0.05
+	done
+done'
 
 # ip -batch commands for the namespace at position i.
 ns_batch() {
@@ -103,41 +118,39 @@ ns_batch() {
 	done
 }
 
-# veth carrier comes up through the kernel's linkwatch, up to ~1 s late; until
-# then the device drops what it is given. Waits (at most 10 s) for all 2N.
-wait_carrier() {
-	local p=$1 n=$2 i try up
-	for ((try = 0; try < 200; try++)); do
-		up=0
-		for ((i = 0; i <= n; i++)); do
-			up=$((up + $(ip -n "$(ns_name "$p" "$i" "$n")" -o link show |
-			    grep -c 'state UP')))
-		done
-		((up >= 2 * n)) && return 0
-		sleep 0.05
+# Link k: v<k>a in namespace k-1, v<k>b in namespace k. The two ends get
+# different ifindexes: a veth whose ifindex equals its peer's (the first
+# device of two fresh namespaces) has its carrier change queued by the
+# kernel's linkwatch for up to a second instead of applied at once.
+links_batch() {
+	local p=$1 n=$2 k
+	for ((k = 1; k <= n; k++)); do
+		echo "link add v${k}a index $((100 + 2 * k))" \
+		    "netns $(ns_name "$p" $((k - 1)) "$n") type veth" \
+		    "peer name v${k}b index $((101 + 2 * k))" \
+		    "netns $(ns_name "$p" "$k" "$n")"
 	done
-	echo "lab.sh: links not up after 10 s" >&2
-	return 1
 }
 
+# Namespaces and links in two ip processes, then every namespace set up in
+# parallel (one process each, few forks: this must be fast under load).
 lab_up() {
-	local p=$1 n=$2 i k
+	local p=$1 n=$2 i pid fail=0
+	local -a pids=()
 	lab_down "$p"
 	for ((i = 0; i <= n; i++)); do
-		ip netns add "$(ns_name "$p" "$i" "$n")" || return 1
-	done
-	for ((i = 0; i <= n; i++)); do
-		ns_sysctls "$(ns_name "$p" "$i" "$n")" || return 1
-	done
-	for ((k = 1; k <= n; k++)); do
-		echo "link add v${k}a netns $(ns_name "$p" $((k - 1)) "$n")" \
-		    "type veth peer name v${k}b netns $(ns_name "$p" "$k" "$n")"
+		echo "netns add $(ns_name "$p" "$i" "$n")"
 	done | ip -batch - || return 1
+	links_batch "$p" "$n" | ip -batch - || return 1
 	for ((i = 0; i <= n; i++)); do
 		ns_batch "$i" "$n" |
-		    ip -n "$(ns_name "$p" "$i" "$n")" -batch - || return 1
+		    ip netns exec "$(ns_name "$p" "$i" "$n")" sh -c "$NS_SETUP" &
+		pids+=($!)
 	done
-	wait_carrier "$p" "$n"
+	for pid in "${pids[@]}"; do
+		wait "$pid" || fail=1
+	done
+	return $fail
 }
 
 (($# >= 2)) || usage

@@ -1,0 +1,838 @@
+/*
+ * test_net: the real-socket transport against a chain of Linux routers in
+ * network namespaces (tests/integration/lab.sh). Needs root: exits 77
+ * (skipped) otherwise.
+ *
+ * The lab is a 5-hop chain PREFIX-src -- r1 -- r2 -- r3 -- r4 -- dst; the
+ * sockets are opened inside PREFIX-src (setns) and the test process
+ * returns to its own namespace at once, so lab.sh and the clean-up run
+ * where they were started.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+
+#include <cmocka.h>
+
+#include "hoptop/clock.h"
+#include "hoptop/net.h"
+
+#define HOPS      5
+#define MAX_TTL   (HOPS + 1)
+#define IDENT_A   0x4a31
+#define IDENT_B   0x4a32
+#define UDP_SPORT 41000
+#define PORT      33434
+#define TCP_PORT  80
+
+static char prefix[16];
+static char lab[PATH_MAX];
+static int host_ns = -1;
+static int lab_is_up;
+static int stamp_keeper = -1;
+static struct haddr hop_addr[2][HOPS], target[2];
+static uint16_t next_seq = 100;
+
+struct trace {
+	int n;     /* replies that matched a probe */
+	int extra; /* replies that did not (duplicates, strays) */
+	int late;  /* rx_ns not before the recv call: no kernel stamp */
+	bool got[MAX_TTL + 1];
+	struct reply r[MAX_TTL + 1];
+	int64_t sent_ns[MAX_TTL + 1];
+};
+
+/* ---- the lab ---------------------------------------------------------- */
+
+static int lab_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+lab_run(const char *fmt, ...)
+{
+	char cmd[PATH_MAX + 128];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void
+lab_down(void)
+{
+	if (lab_is_up) {
+		lab_run("%s down %s", lab, prefix);
+		lab_is_up = 0;
+	}
+}
+
+/*
+ * Reads `lab.sh addrs|target` for family 4 or 6 into out (n lines).
+ * Returns 0, or -1 if the script said something else.
+ */
+static int
+lab_read(const char *what, int fam, struct haddr *out, int n)
+{
+	char cmd[PATH_MAX + 64], line[128];
+	FILE *f;
+	int i, bad = 0;
+
+	snprintf(
+	    cmd, sizeof(cmd), "%s %s %s %d %d", lab, what, prefix, HOPS, fam);
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return -1;
+	for (i = 0; i < n && !bad; i++) {
+		bad = fgets(line, sizeof(line), f) == NULL;
+		line[strcspn(line, "\n")] = '\0';
+		bad = bad || addr_parse(line, &out[i]) != 0;
+	}
+	return pclose(f) == 0 && !bad ? 0 : -1;
+}
+
+/* Expected hop addresses and the target, [0] IPv4, [1] IPv6. */
+static int
+lab_learn(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (lab_read("addrs", i == 0 ? 4 : 6, hop_addr[i], HOPS) != 0 ||
+		    lab_read("target", i == 0 ? 4 : 6, &target[i], 1) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	int on = 1;
+
+	(void)state;
+	snprintf(
+	    lab, sizeof(lab), "%s/tests/integration/lab.sh", HOPTOP_SOURCE_DIR);
+	snprintf(prefix, sizeof(prefix), "net%d", (int)(getpid() % 100000));
+	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host_ns < 0)
+		return -1;
+	/*
+	 * The kernel turns receive stamping on for the whole system a moment
+	 * after the first socket asks (deferred work), and off after the last
+	 * one closes: keep one asking, so every test sees real stamps.
+	 */
+	stamp_keeper = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (stamp_keeper < 0 || setsockopt(stamp_keeper, SOL_SOCKET,
+	                            SO_TIMESTAMPNS, &on, sizeof(on)) != 0)
+		return -1;
+	lab_is_up = 1; /* a half-built lab is removed too */
+	if (lab_run("%s up %s %d", lab, prefix, HOPS) != 0)
+		return -1;
+	return lab_learn();
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	lab_down();
+	if (stamp_keeper >= 0)
+		close(stamp_keeper);
+	return 0;
+}
+
+/* setns() into PREFIX-which; 0 or -1 (usable in a forked child). */
+static int
+setns_to(const char *which)
+{
+	char path[128];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s-%s", prefix, which);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return rc;
+}
+
+static void
+enter_ns(const char *which)
+{
+	assert_int_equal(setns_to(which), 0);
+}
+
+static void
+leave_ns(void)
+{
+	assert_int_equal(setns(host_ns, CLONE_NEWNET), 0);
+}
+
+/* ---- transports and traces -------------------------------------------- */
+
+static void
+params(int fam, enum probe_proto proto, uint16_t ident, uint16_t flows,
+    struct transport_params *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->family = fam == 6 ? AF_INET6 : AF_INET;
+	tp->proto = proto;
+	tp->port = proto == PROTO_TCP ? TCP_PORT : PORT;
+	tp->ident = ident;
+	tp->flows = flows;
+	tp->target = target[fam == 6];
+}
+
+/* A transport in the current namespace; NULL (with err) if refused. */
+static struct transport *
+open_here(const struct transport_params *tp, enum net_method m, char *err,
+    size_t errlen)
+{
+	struct transport *t = NULL;
+	struct net_prep *np;
+
+	np = net_prepare(tp->proto, m, err, errlen);
+	if (np != NULL)
+		t = net_transport_new(np, tp, err, errlen);
+	net_prep_free(np);
+	return t;
+}
+
+/*
+ * A transport opened inside PREFIX-src; NULL (with err) if refused. Usable
+ * in a forked child.
+ */
+static struct transport *
+open_in_src(const struct transport_params *tp, enum net_method m, char *err,
+    size_t errlen)
+{
+	struct transport *t;
+
+	if (setns_to("src") != 0) {
+		snprintf(err, errlen, "setns: %s", strerror(errno));
+		return NULL;
+	}
+	t = open_here(tp, m, err, errlen);
+	if (setns(host_ns, CLONE_NEWNET) != 0)
+		abort(); /* tests must not go on in the wrong namespace */
+	return t;
+}
+
+static struct transport *
+open_ok(const struct transport_params *tp, enum net_method m)
+{
+	char err[256] = "";
+	struct transport *t = open_in_src(tp, m, err, sizeof(err));
+
+	if (t == NULL)
+		fail_msg("transport: %s", err);
+	return t;
+}
+
+/*
+ * Sends TTL 1..MAX_TTL (flow = ttl % flows) and collects replies for up to
+ * a second, or until every probe has one. Returns 0, or -1 on a transport
+ * error (so it can run in a child without cmocka).
+ */
+static int
+run_trace(struct transport *t, struct trace *tr)
+{
+	uint16_t flows = t->params.flows, base = next_seq;
+	int64_t end = clock_mono_ns() + NS_PER_S;
+	struct pollfd pfd = {t->ops->fd(t), POLLIN, 0};
+	struct probe p;
+	struct reply r;
+	int64_t before_ns;
+	int ttl, rc;
+
+	memset(tr, 0, sizeof(*tr));
+	next_seq = (uint16_t)(next_seq + 16);
+	for (ttl = 1; ttl <= MAX_TTL; ttl++) {
+		p.seq = (uint16_t)(base + ttl);
+		p.flow = (uint16_t)(ttl % flows);
+		p.ttl = (uint8_t)ttl;
+		if (t->ops->send(t, &p, &tr->sent_ns[ttl]) != 0)
+			return -1;
+	}
+	while (tr->n < MAX_TTL && clock_mono_ns() < end) {
+		(void)poll(&pfd, 1, 50);
+		for (;;) {
+			before_ns = clock_mono_ns();
+			if ((rc = t->ops->recv(t, &r, before_ns)) != 1)
+				break;
+			/* a kernel stamp is taken on arrival, before we ask */
+			if (r.rx_ns >= before_ns)
+				tr->late++;
+			ttl = r.seq - base;
+			if (ttl < 1 || ttl > MAX_TTL || tr->got[ttl]) {
+				tr->extra++;
+				continue;
+			}
+			tr->got[ttl] = true;
+			tr->r[ttl] = r;
+			tr->n++;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * What a 5-hop chain must answer: routers 1..4 Time Exceeded from their
+ * address facing us, TTL 5 and 6 the destination; each reply TTL is 64
+ * less the hops it crossed; kernel stamps after the send, RTT < 50 ms.
+ * Returns NULL, or what is wrong (usable in a forked child).
+ */
+static const char *
+trace_problem(const struct trace *tr, const struct transport_params *tp,
+    uint8_t dest_type, uint8_t dest_code)
+{
+	static char why[160];
+	const struct haddr *hops = hop_addr[tp->family == AF_INET6];
+	bool v6 = tp->family == AF_INET6;
+	int ttl, hop;
+
+	if (tr->n != MAX_TTL || tr->extra != 0 || tr->late != 0) {
+		snprintf(why, sizeof(why), "%d replies, %d extra, %d late",
+		    tr->n, tr->extra, tr->late);
+		return why;
+	}
+	for (ttl = 1; ttl <= MAX_TTL; ttl++) {
+		const struct reply *r = &tr->r[ttl];
+		int64_t rtt_ns = r->rx_ns - tr->sent_ns[ttl];
+
+		hop = ttl < HOPS ? ttl : HOPS;
+		snprintf(why, sizeof(why), "ttl %d: ", ttl);
+		if (!addr_eq(&r->from, &hops[hop - 1]))
+			strcat(why, "wrong responder");
+		else if (!addr_eq(&r->probe_dst, &tp->target))
+			strcat(why, "wrong probe_dst");
+		else if (ttl < HOPS && (r->kind != REPLY_TIME_EXCEEDED ||
+		                           r->icmp_type != (v6 ? 3 : 11) ||
+		                           r->icmp_code != 0))
+			strcat(why, "not Time Exceeded");
+		else if (ttl >= HOPS &&
+		         (r->kind != REPLY_DEST || r->icmp_type != dest_type ||
+		             r->icmp_code != dest_code))
+			strcat(why, "not the destination's answer");
+		else if (r->reply_ttl != 65 - hop)
+			strcat(why, "wrong reply TTL");
+		else if (rtt_ns < 0 || rtt_ns >= 50 * NS_PER_MS)
+			strcat(why, "RTT out of range");
+		else
+			continue;
+		return why;
+	}
+	return NULL;
+}
+
+static void
+check_chain(int fam, enum probe_proto proto, enum net_method m, uint16_t ident,
+    uint16_t flows, uint8_t dest_type, uint8_t dest_code)
+{
+	struct transport_params tp;
+	struct transport *t;
+	struct trace tr;
+	const char *why, *method;
+
+	params(fam, proto, ident, flows, &tp);
+	t = open_ok(&tp, m);
+	assert_int_equal(run_trace(t, &tr), 0);
+	why = trace_problem(&tr, &tp, dest_type, dest_code);
+	method = t->ops->method(t); /* a static string */
+	transport_free(t);
+	if (why != NULL)
+		fail_msg("IPv%d %s via %s: %s", fam, packet_proto_name(proto),
+		    method, why);
+}
+
+/* ---- raw sockets ------------------------------------------------------ */
+
+static void
+test_net_transport_icmp4_chain(void **state)
+{
+	(void)state;
+	check_chain(4, PROTO_ICMP, METHOD_RAW, IDENT_A, 1, 0, 0);
+}
+
+static void
+test_net_transport_icmp6_chain(void **state)
+{
+	(void)state;
+	check_chain(6, PROTO_ICMP, METHOD_RAW, IDENT_A, 1, 129, 0);
+}
+
+static void
+test_net_transport_udp4_chain(void **state)
+{
+	(void)state;
+	check_chain(4, PROTO_UDP, METHOD_RAW, UDP_SPORT, 4, 3, 3);
+}
+
+static void
+test_net_transport_udp6_chain(void **state)
+{
+	(void)state;
+	check_chain(6, PROTO_UDP, METHOD_RAW, UDP_SPORT, 4, 1, 4);
+}
+
+static void
+test_net_transport_tcp4_chain_rst(void **state)
+{
+	(void)state;
+	check_chain(4, PROTO_TCP, METHOD_RAW, UDP_SPORT, 2, 0, 0);
+}
+
+static void
+test_net_transport_tcp6_chain_rst(void **state)
+{
+	(void)state;
+	check_chain(6, PROTO_TCP, METHOD_RAW, UDP_SPORT, 2, 0, 0);
+}
+
+static void
+test_net_transport_method_names(void **state)
+{
+	struct transport_params tp;
+	struct transport *t;
+	struct haddr src, want;
+
+	(void)state;
+	params(4, PROTO_ICMP, IDENT_A, 1, &tp);
+	t = open_ok(&tp, METHOD_AUTO);
+	assert_string_equal(t->ops->method(t), "raw socket");
+	assert_int_equal(t->ops->next_deadline(t), CLOCK_NEVER);
+	t->ops->source(t, &src);
+	assert_int_equal(addr_parse("10.201.1.1", &want), 0);
+	assert_true(addr_eq(&src, &want));
+	transport_free(t);
+}
+
+/* The destination's answer to proto: ICMP type and code. */
+static void
+dest_answer(int fam, enum probe_proto proto, uint8_t *type, uint8_t *code)
+{
+	*type = *code = 0;
+	if (proto == PROTO_ICMP && fam == 6)
+		*type = 129;
+	else if (proto == PROTO_UDP)
+		*type = fam == 6 ? 1 : 3, *code = fam == 6 ? 4 : 3;
+}
+
+/*
+ * Every raw socket sees every ICMP message (and every TCP segment): a
+ * second transport whose ident, source port range or destination port
+ * differs must pass none of the first one's replies on.
+ */
+static void
+test_net_recv_foreign_ident_dropped(void **state)
+{
+	static const struct {
+		enum probe_proto proto;
+		uint16_t ident_b, port_b; /* 0: as A's */
+	} cases[] = {
+	    {PROTO_ICMP, IDENT_B, 0},
+	    {PROTO_UDP, UDP_SPORT + 4, 0}, /* the next range of 4 */
+	    {PROTO_UDP, UDP_SPORT - 4, 0}, /* the range before */
+	    {PROTO_UDP, UDP_SPORT, PORT + 1},
+	    {PROTO_TCP, UDP_SPORT + 4, 0},
+	    {PROTO_TCP, UDP_SPORT, TCP_PORT + 1},
+	};
+	struct transport_params ta, tb;
+	struct transport *a, *b;
+	struct trace tr;
+	struct reply r;
+	uint8_t type, code;
+	size_t i;
+	int fam;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (fam = 4; fam <= 6; fam += 2) {
+			uint16_t ident =
+			    cases[i].proto == PROTO_ICMP ? IDENT_A : UDP_SPORT;
+
+			params(fam, cases[i].proto, ident, 4, &ta);
+			params(fam, cases[i].proto, cases[i].ident_b, 4, &tb);
+			if (cases[i].port_b != 0)
+				tb.port = cases[i].port_b;
+			a = open_ok(&ta, METHOD_RAW);
+			b = open_ok(&tb, METHOD_RAW);
+			assert_int_equal(run_trace(a, &tr), 0);
+			dest_answer(fam, cases[i].proto, &type, &code);
+			assert_null(trace_problem(&tr, &ta, type, code));
+			usleep(50 * 1000);
+			if (b->ops->recv(b, &r, clock_mono_ns()) != 0)
+				fail_msg("case %zu IPv%d: B got seq %u", i, fam,
+				    r.seq);
+			transport_free(a);
+			transport_free(b);
+		}
+	}
+}
+
+/* ---- unprivileged kinds ----------------------------------------------- */
+
+static void
+test_net_transport_ping_socket_chain(void **state)
+{
+	(void)state;
+	check_chain(4, PROTO_ICMP, METHOD_UNPRIV, IDENT_A, 1, 0, 0);
+	check_chain(6, PROTO_ICMP, METHOD_UNPRIV, IDENT_A, 1, 129, 0);
+}
+
+static void
+test_net_transport_udp_socket_chain(void **state)
+{
+	(void)state;
+	check_chain(4, PROTO_UDP, METHOD_UNPRIV, UDP_SPORT, 3, 3, 3);
+	check_chain(6, PROTO_UDP, METHOD_UNPRIV, UDP_SPORT, 3, 1, 4);
+}
+
+static void
+test_net_transport_unpriv_method_names(void **state)
+{
+	struct transport_params tp;
+	struct transport *t;
+
+	(void)state;
+	params(4, PROTO_ICMP, IDENT_A, 1, &tp);
+	t = open_ok(&tp, METHOD_UNPRIV);
+	assert_string_equal(t->ops->method(t), "ping socket");
+	transport_free(t);
+	params(6, PROTO_UDP, UDP_SPORT, 2, &tp);
+	t = open_ok(&tp, METHOD_UNPRIV);
+	assert_string_equal(t->ops->method(t), "UDP socket (IP_RECVERR)");
+	transport_free(t);
+}
+
+/* Turns off transmit checksum offload on a veth, so the wire has it. */
+static void
+veth_tx_csum_off(const char *ifname)
+{
+	struct ethtool_value ev = {ETHTOOL_STXCSUM, 0};
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	assert_int_equal(ioctl(fd, SIOCETHTOOL, &ifr), 0);
+	close(fd);
+}
+
+/* The UDP checksum of the first datagram from sport seen by raw fd. */
+static int
+captured_udp_csum(int fd, int family, uint16_t sport)
+{
+	uint8_t b[2048];
+	int64_t end = clock_mono_ns() + NS_PER_S;
+	struct pollfd pfd = {fd, POLLIN, 0};
+	ssize_t n;
+	size_t off;
+
+	while (clock_mono_ns() < end) {
+		(void)poll(&pfd, 1, 50);
+		while ((n = recv(fd, b, sizeof(b), MSG_DONTWAIT)) > 0) {
+			off = family == AF_INET ? (size_t)(b[0] & 15) * 4 : 0;
+			if ((size_t)n >= off + 8 &&
+			    (b[off] << 8 | b[off + 1]) == sport)
+				return b[off + 6] << 8 | b[off + 7];
+		}
+	}
+	return -1;
+}
+
+/*
+ * Unprivileged UDP: we send only the payload, the kernel writes the
+ * header and checksum. On the wire (captured in the destination with
+ * offload off at the source) that checksum must be the sequence.
+ */
+static void
+test_net_udp_socket_wire_checksum_is_seq(void **state)
+{
+	struct transport_params tp;
+	struct transport *t;
+	struct probe p = {0, 0, 64};
+	int64_t sent;
+	int fam, cap;
+
+	(void)state;
+	enter_ns("src");
+	veth_tx_csum_off("v1a");
+	leave_ns();
+	for (fam = 4; fam <= 6; fam += 2) {
+		params(fam, PROTO_UDP, UDP_SPORT, 1, &tp);
+		enter_ns("dst");
+		cap = socket(tp.family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+		leave_ns();
+		assert_true(cap >= 0);
+		t = open_ok(&tp, METHOD_UNPRIV);
+		p.seq = (uint16_t)(0xbeef + fam);
+		assert_int_equal(t->ops->send(t, &p, &sent), 0);
+		assert_int_equal(
+		    captured_udp_csum(cap, tp.family, UDP_SPORT), p.seq);
+		close(cap);
+		transport_free(t);
+	}
+}
+
+/* ---- privileges ------------------------------------------------------- */
+
+/* CapEff and CapPrm of this process, or -1. */
+static long long
+cap_field(const char *name)
+{
+	char line[256];
+	long long v = -1;
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			v = strtoll(line + n + 1, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/* Child: open, drop, check the capabilities, trace. Exit code = verdict. */
+static int
+child_drop_then_trace(void)
+{
+	struct transport_params tp;
+	struct transport *t;
+	struct trace tr;
+	char err[256];
+	const char *why;
+
+	params(4, PROTO_ICMP, IDENT_A, 1, &tp);
+	t = open_in_src(&tp, METHOD_RAW, err, sizeof(err));
+	if (t == NULL)
+		return 2;
+	if (net_drop_privileges(err, sizeof(err)) != 0)
+		return 3;
+	if (cap_field("CapEff") != 0 || cap_field("CapPrm") != 0 ||
+	    cap_field("CapBnd") != 0 || cap_field("NoNewPrivs") != 1)
+		return 4;
+	if (run_trace(t, &tr) != 0)
+		return 5;
+	why = trace_problem(&tr, &tp, 0, 0);
+	if (why != NULL) {
+		fprintf(stderr, "after the drop: %s\n", why);
+		return 6;
+	}
+	transport_free(t);
+	return 0;
+}
+
+static int
+run_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		lab_is_up = 0; /* the parent owns the lab */
+		_exit(fn());
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void
+test_net_drop_privileges_keeps_open_transport(void **state)
+{
+	(void)state;
+	assert_int_equal(run_child(child_drop_then_trace), 0);
+}
+
+/*
+ * Child: without capabilities and with ping sockets off, net_prepare must
+ * refuse raw, TCP and ICMP with one line naming the fix, and fall back to
+ * UDP sockets for UDP.
+ */
+static int
+child_prepare_without_privilege(void)
+{
+	static const struct {
+		enum probe_proto proto;
+		enum net_method method;
+		const char *want; /* NULL: must succeed */
+	} cases[] = {
+	    {PROTO_ICMP, METHOD_RAW, "sudo setcap cap_net_raw+ep"},
+	    {PROTO_TCP, METHOD_AUTO, "TCP probes need raw sockets"},
+	    {PROTO_TCP, METHOD_RAW, "TCP probes need raw sockets"},
+	    {PROTO_ICMP, METHOD_AUTO, "ping_group_range"},
+	    {PROTO_ICMP, METHOD_UNPRIV, "ping_group_range"},
+	    {PROTO_UDP, METHOD_AUTO, NULL},
+	};
+	struct net_prep *np;
+	char err[512];
+	size_t i;
+	bool ok;
+	FILE *f;
+
+	/* a namespace of its own, where ping sockets are surely off */
+	if (unshare(CLONE_NEWNET) != 0 ||
+	    (f = fopen("/proc/sys/net/ipv4/ping_group_range", "w")) == NULL)
+		return 2;
+	fputs("1 0\n", f);
+	if (fclose(f) != 0 || net_drop_privileges(err, sizeof(err)) != 0)
+		return 3;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		np = net_prepare(
+		    cases[i].proto, cases[i].method, err, sizeof(err));
+		if (cases[i].want == NULL)
+			ok = np != NULL;
+		else
+			ok = np == NULL && strstr(err, cases[i].want) != NULL &&
+			     strchr(err, '\n') == NULL;
+		if (!ok) {
+			fprintf(stderr, "case %zu: %s\n", i, err);
+			return 10 + (int)i;
+		}
+		net_prep_free(np);
+	}
+	return 0;
+}
+
+static void
+test_net_prepare_without_privilege_names_the_fix(void **state)
+{
+	(void)state;
+	assert_int_equal(run_child(child_prepare_without_privilege), 0);
+}
+
+/*
+ * Child: a real unprivileged user (nobody) inside the lab, where
+ * ping_group_range admits every group: METHOD_AUTO falls back to ping
+ * sockets for ICMP and UDP sockets for UDP, and both trace the chain.
+ */
+static int
+child_nobody_traces(void)
+{
+	static const enum probe_proto protos[] = {PROTO_ICMP, PROTO_UDP};
+	struct transport_params tp;
+	struct transport *t;
+	struct trace tr;
+	char err[256];
+	const char *why;
+	int i, fam;
+	uint8_t type, code;
+
+	if (setns_to("src") != 0 || setgroups(0, NULL) != 0 ||
+	    setresgid(65534, 65534, 65534) != 0 ||
+	    setresuid(65534, 65534, 65534) != 0)
+		return 2;
+	for (i = 0; i < 2; i++) {
+		for (fam = 4; fam <= 6; fam += 2) {
+			params(fam, protos[i],
+			    protos[i] == PROTO_ICMP ? IDENT_A : UDP_SPORT, 2,
+			    &tp);
+			if ((t = open_here(
+			         &tp, METHOD_AUTO, err, sizeof(err))) == NULL) {
+				fprintf(stderr, "nobody: %s\n", err);
+				return 3;
+			}
+			dest_answer(fam, protos[i], &type, &code);
+			why = run_trace(t, &tr) != 0
+			          ? "send/recv failed"
+			          : trace_problem(&tr, &tp, type, code);
+			if (why == NULL &&
+			    strcmp(t->ops->method(t),
+			        i == 0 ? "ping socket"
+			               : "UDP socket (IP_RECVERR)"))
+				why = "wrong method";
+			transport_free(t);
+			if (why != NULL) {
+				fprintf(stderr, "nobody IPv%d %s: %s\n", fam,
+				    packet_proto_name(protos[i]), why);
+				return 4;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+test_net_transport_as_nobody_falls_back(void **state)
+{
+	(void)state;
+	assert_int_equal(run_child(child_nobody_traces), 0);
+}
+
+/*
+ * A run cut short (Ctrl-C, a kill) still removes its lab. system() is not
+ * async-signal-safe; the process ends right after, so that is acceptable.
+ */
+static void
+on_signal(int sig)
+{
+	lab_down();
+	_exit(128 + sig);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_net_transport_icmp4_chain),
+	    cmocka_unit_test(test_net_transport_icmp6_chain),
+	    cmocka_unit_test(test_net_transport_udp4_chain),
+	    cmocka_unit_test(test_net_transport_udp6_chain),
+	    cmocka_unit_test(test_net_transport_tcp4_chain_rst),
+	    cmocka_unit_test(test_net_transport_tcp6_chain_rst),
+	    cmocka_unit_test(test_net_transport_method_names),
+	    cmocka_unit_test(test_net_recv_foreign_ident_dropped),
+	    cmocka_unit_test(test_net_transport_ping_socket_chain),
+	    cmocka_unit_test(test_net_transport_udp_socket_chain),
+	    cmocka_unit_test(test_net_transport_unpriv_method_names),
+	    cmocka_unit_test(test_net_udp_socket_wire_checksum_is_seq),
+	    cmocka_unit_test(test_net_drop_privileges_keeps_open_transport),
+	    cmocka_unit_test(test_net_prepare_without_privilege_names_the_fix),
+	    cmocka_unit_test(test_net_transport_as_nobody_falls_back),
+	};
+	int rc;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_net: needs root (network namespaces)\n");
+		return 77;
+	}
+	atexit(lab_down);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	lab_down();
+	return rc;
+}
