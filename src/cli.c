@@ -312,7 +312,7 @@ apply(struct parse *ps, int c, char *arg)
 	case 'w':
 		return seconds_arg(ps, arg, 0.01, 60, &o->timeout_s);
 	case 'i':
-		return seconds_arg(ps, arg, 0.01, 3600, &o->interval_s);
+		return seconds_arg(ps, arg, 0.001, 3600, &o->interval_s);
 	case 'n':
 		o->no_dns = true;
 		return 0;
