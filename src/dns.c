@@ -10,6 +10,7 @@
  */
 #include <ares.h>
 #include <arpa/nameser.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ struct dns {
 	int cursor; /* next slot to fill; the oldest entry when full */
 	unsigned long queries;
 	bool changed;
+	bool names_on; /* dns_want asks PTRs */
+	bool asn_on;   /* dns_want asks TXTs (needs zone) */
 };
 
 enum qkind { Q_NAME, Q_ASN };
@@ -326,15 +329,54 @@ dns_want(struct dns *d, const struct haddr *a)
 	struct entry *e;
 	int64_t now;
 
-	if (d == NULL || a == NULL || !addr_is_set(a))
+	if (d == NULL || a == NULL || !addr_is_set(a) ||
+	    !(d->names_on || d->asn_on))
 		return;
 	now = clock_now(d->clk);
 	e = find_or_insert(d, a);
-	if (slot_due(&e->name_s, now))
+	if (d->names_on && slot_due(&e->name_s, now))
 		ask_name(d, e);
 	/* ask_name may have stored: e still points at a's entry. */
-	if (d->zone != NULL && slot_due(&e->asn_s, now))
+	if (d->asn_on && slot_due(&e->asn_s, now))
 		ask_asn(d, e);
+}
+
+void
+dns_enable_names(struct dns *d, bool on)
+{
+	if (d != NULL)
+		d->names_on = on;
+}
+
+int
+dns_enable_asn(struct dns *d, bool on)
+{
+	if (d == NULL || (on && d->zone == NULL)) {
+		errno = EINVAL;
+		return -1;
+	}
+	d->asn_on = on;
+	return 0;
+}
+
+/* A slot counts only when its kind is on: in flight, answered, or not. */
+enum dns_state
+dns_state(struct dns *d, const struct haddr *a)
+{
+	struct entry *e;
+	bool known = true;
+
+	if (d == NULL || a == NULL || (e = find(d, a)) == NULL)
+		return DNS_STATE_NONE;
+	if ((d->names_on && e->name_s.pending) ||
+	    (d->asn_on && e->asn_s.pending))
+		return DNS_STATE_PENDING;
+	if (d->names_on)
+		known = known && e->name_s.asked;
+	if (d->asn_on)
+		known = known && e->asn_s.asked;
+	return known && (d->names_on || d->asn_on) ? DNS_STATE_KNOWN
+	                                           : DNS_STATE_NONE;
 }
 
 static int
@@ -405,9 +447,11 @@ dns_new_servers(const struct hclock *clk, const char *asn_zone,
 		return NULL;
 	}
 	d->clk = clk;
+	d->names_on = true;
 	if (asn_zone != NULL && *asn_zone != '\0') {
 		d->zone = xstrdup(asn_zone);
 		d->zone6 = derive_zone6(asn_zone, asn_zone6);
+		d->asn_on = true;
 	}
 	d->ents = xcalloc(DNS_CACHE_MAX, sizeof(*d->ents));
 	d->heads = xmalloc(BUCKETS * sizeof(*d->heads));

@@ -7,6 +7,7 @@
  * in between the check of the flags and the wait.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/select.h>
@@ -140,8 +141,13 @@ apply(struct loop_parts *lp, enum ui_action a)
 		if (ui_name_mode(lp->ui) != NAMES_ADDR && lp->dns != NULL &&
 		    !lp->dns_enabled) {
 			lp->dns_enabled = true;
+			dns_enable_names(lp->dns, true);
 			want_names(lp);
 		}
+		break;
+	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
+		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)
+			want_names(lp);
 		break;
 	default:
 		break;
@@ -149,21 +155,70 @@ apply(struct loop_parts *lp, enum ui_action a)
 	return true;
 }
 
-/* Reads every waiting key. Returns false to quit. */
+/*
+ * The terminal hung up: its fd stays readable but gives no key. Without
+ * this the loop would spin, and pselect() (never interrupted while an fd is
+ * ready) would hold back SIGHUP/SIGTERM for good.
+ */
+static bool
+terminal_gone(const struct loop_parts *lp)
+{
+	struct pollfd pfd = {.fd = ui_fd(lp->ui), .events = POLLIN};
+
+	return poll(&pfd, 1, 0) == 1 &&
+	       (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+/* Reads every waiting key. Returns false to quit (q, or a hang-up). */
 static bool
 read_keys(struct loop_parts *lp)
 {
 	enum ui_action a;
+	int keys = 0;
 
-	while ((a = ui_read_key(lp->ui)) != UI_NONE)
+	while ((a = ui_read_key(lp->ui)) != UI_NONE) {
 		if (!apply(lp, a))
 			return false;
+		lp->path->dirty = true; /* the screen answers a key at once */
+		keys++;
+	}
+	if (keys == 0 && terminal_gone(lp)) {
+		stop_signal = SIGHUP; /* as if the hang-up signal came */
+		return false;
+	}
 	return true;
 }
 
-/* --once: prints each hop as soon as it and every hop before it settled. */
+/*
+ * A report waits for names still being resolved when its last probe
+ * settled, but never more than DNS_GRACE_NS after that.
+ */
+#define DNS_GRACE_NS (3 * NS_PER_S)
+
+/*
+ * --once: true while a responder of h still waits for its name (bounded by
+ * the resolver's own timeout, and by DNS_GRACE_NS after the engine is done).
+ */
 static bool
-print_settled(struct loop_parts *lp, int *next_ttl)
+hop_names_pending(struct loop_parts *lp, const struct hop *h, int64_t now)
+{
+	if (lp->dns == NULL || !lp->dns_enabled ||
+	    (lp->done_ns != 0 && now - lp->done_ns >= DNS_GRACE_NS))
+		return false;
+	for (int i = 0; i < h->nresp; i++) {
+		dns_want(lp->dns, &h->resp[i].addr); /* asked, if not yet */
+		if (dns_state(lp->dns, &h->resp[i].addr) == DNS_STATE_PENDING)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * --once: prints each hop as soon as it and every hop before it settled
+ * (probes and names).
+ */
+static bool
+print_settled(struct loop_parts *lp, int *next_ttl, int64_t now)
 {
 	const struct path *p = lp->path;
 
@@ -171,7 +226,7 @@ print_settled(struct loop_parts *lp, int *next_ttl)
 		const struct hop *h = path_hop(p, *next_ttl);
 
 		if (h->st.sent < (uint32_t)lp->once_probes ||
-		    stats_pending(&h->st) > 0)
+		    stats_pending(&h->st) > 0 || hop_names_pending(lp, h, now))
 			return false;
 		report_once_line(
 		    lp->once_out, p, *next_ttl, lp->once_probes, lp->once_view);
@@ -183,17 +238,10 @@ print_settled(struct loop_parts *lp, int *next_ttl)
 	return true;
 }
 
-/*
- * A report waits for names still being resolved when its last probe
- * settled, but never more than DNS_GRACE_NS after that.
- */
-#define DNS_GRACE_NS (3 * NS_PER_S)
-
 static bool
 names_pending(struct loop_parts *lp, int64_t now)
 {
-	if (lp->dns == NULL || !lp->dns_enabled ||
-	    dns_next_deadline(lp->dns) == CLOCK_NEVER)
+	if (lp->dns == NULL || dns_next_deadline(lp->dns) == CLOCK_NEVER)
 		return false;
 	if (lp->done_ns == 0)
 		lp->done_ns = now;
@@ -255,7 +303,7 @@ draw(struct loop_parts *lp, int64_t now)
 	struct ui_header h;
 	struct namer n, *np = NULL;
 
-	if (lp->dns != NULL && lp->dns_enabled) {
+	if (lp->dns != NULL) { /* names only where looked up (dns_enabled) */
 		n = dns_namer(lp->dns);
 		np = &n;
 	}
@@ -273,6 +321,8 @@ loop_run(struct loop_parts *lp)
 	int once_ttl = lp->path->first_ttl;
 	bool names_due = true;
 
+	if (lp->dns != NULL)
+		dns_enable_names(lp->dns, lp->dns_enabled);
 	for (;;) {
 		if (stop_signal)
 			return 0;
@@ -294,13 +344,13 @@ loop_run(struct loop_parts *lp)
 		engine_send_due(lp->engine, now);
 		if (lp->path->dirty)
 			names_due = true;
-		if (names_due && lp->dns != NULL && lp->dns_enabled) {
+		if (names_due && lp->dns != NULL) { /* asks what is enabled */
 			want_names(lp);
 			names_due = false;
 		}
 		if (lp->dns != NULL && dns_changed(lp->dns))
 			lp->path->dirty = true;
-		if (lp->once_out != NULL && print_settled(lp, &once_ttl))
+		if (lp->once_out != NULL && print_settled(lp, &once_ttl, now))
 			return 0;
 		if (lp->ui != NULL) {
 			if (ui_next_redraw(lp->ui, lp->path->dirty, now) <= now)

@@ -196,20 +196,26 @@ settle_options(struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The resolver, with the AS zone always set so the z key can turn AS
+ * lookups on later; they start off unless -z. Names are turned on or off
+ * by the loop (lp.dns_enabled). -n without -z: none in report modes.
+ */
 static struct dns *
 open_dns(const struct options *o)
 {
 	char err[256];
 	struct dns *d;
 
-	if (o->demo || (o->no_dns && o->mode != MODE_MONITOR))
+	if (o->demo || (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
 		return NULL;
 	d = dns_new(&clock_monotonic,
-	    o->show_asn ? (o->asn_zone ? o->asn_zone : "origin.asn.cymru.com")
-	                : NULL,
-	    NULL, err, sizeof(err));
+	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
+	    err, sizeof(err));
 	if (d == NULL)
 		fprintf(stderr, "hoptop: names are off: %s\n", err);
+	else
+		dns_enable_asn(d, o->show_asn);
 	return d;
 }
 

@@ -44,6 +44,23 @@ int dns_asn(struct dns *d, const struct haddr *a, uint32_t *asn);
 /* A namer over this resolver. */
 struct namer dns_namer(struct dns *d);
 
+/*
+ * Which lookups dns_want starts. After dns_new names are on, and AS numbers
+ * are on when a zone was given. Turning a kind on does not ask by itself:
+ * call dns_want again. Turning it off keeps what is cached.
+ */
+void dns_enable_names(struct dns *d, bool on);
+/* Returns 0, or -1 (EINVAL) to turn AS lookups on without a zone. */
+int dns_enable_asn(struct dns *d, bool on);
+
+enum dns_state {
+	DNS_STATE_NONE = 0, /* nothing asked about a (or nothing enabled) */
+	DNS_STATE_PENDING,  /* an enabled lookup of a is in flight */
+	DNS_STATE_KNOWN,    /* every enabled lookup answered (maybe "none") */
+};
+/* Where the enabled lookups of a stand; --once waits while PENDING. */
+enum dns_state dns_state(struct dns *d, const struct haddr *a);
+
 /* Pure helpers, exposed for tests. */
 /* "4.3.2.1.in-addr.arpa" / nibble ip6.arpa name; returns 0 or -1. */
 int dns_ptr_name(const struct haddr *a, char *buf, size_t len);

@@ -46,10 +46,11 @@ main(int argc, char **argv)
 	}
 	printf("{\"wall_s\": %.6f, \"user_s\": %.6f, \"sys_s\": %.6f, "
 	       "\"cpu_s\": %.6f, \"maxrss_kib\": %ld, \"status\": %d}\n",
-	    now_s() - t0, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+	    now_s() - t0,
+	    (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 	    (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	        (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 	    ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 	return 0;
 }
