@@ -102,12 +102,30 @@ snapshot(struct loop_parts *lp)
 		n = dns_namer(lp->dns);
 		v.namer = &n;
 	}
+	/* The header of the file says what the screen says. */
+	lp->meta->probes = engine_probes(lp->engine);
 	if (report_snapshot(lp->export_dir, time(NULL), lp->path, lp->meta, &v,
 	        out, sizeof(out)) == 0)
 		ui_message(lp->ui, "snapshot saved to %s", out);
 	else
 		ui_message(lp->ui, "snapshot failed: %s: %s (try -o DIR)",
 		    lp->export_dir, strerror(errno));
+}
+
+/* Says which host display n switched to, and why names may not show. */
+static void
+names_message(struct loop_parts *lp)
+{
+	static const char *const mode[] = {
+	    "host names", "addresses", "names and addresses"};
+	enum name_mode m = ui_name_mode(lp->ui);
+
+	if (m != NAMES_ADDR && lp->dns == NULL)
+		ui_message(lp->ui,
+		    "showing %s (no resolver%s: addresses shown)", mode[m],
+		    lp->meta->simulated ? " on a simulated path" : "");
+	else
+		ui_message(lp->ui, "showing %s", mode[m]);
 }
 
 /* Applies one key action. Returns false to quit. */
@@ -138,6 +156,7 @@ apply(struct loop_parts *lp, enum ui_action a)
 		snapshot(lp);
 		break;
 	case UI_NAMES:
+		names_message(lp);
 		if (ui_name_mode(lp->ui) != NAMES_ADDR && lp->dns != NULL &&
 		    !lp->dns_enabled) {
 			lp->dns_enabled = true;
