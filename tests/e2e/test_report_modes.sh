@@ -137,4 +137,16 @@ bad q11 '-q' --demo -r -q 11
 bad ifast '-i' --demo -r -i 0.05
 bad twofmt 'json\|csv\|format' --demo --json --csv
 
+# ---- Ctrl-C during a report prints the report so far, and exits 0 ----
+"$HOPTOP" --demo -r -c 100 -i 0.2 >"$E2E_TMP/int.out" 2>"$E2E_TMP/int.err" &
+ipid=$!
+sleep 1.5
+kill -INT "$ipid"
+irc=0
+wait "$ipid" || irc=$?
+icycles=$(sed -n 's/.*, \([0-9][0-9]*\) cycles*$/\1/p' "$E2E_TMP/int.out" | head -n 1)
+irows=$(grep -c '|--' "$E2E_TMP/int.out")
+e2e_check "SIGINT mid-report: exit 0, the report so far ($irows rows, ${icycles:-?} of 100 cycles)" \
+	bash -c "[ $irc = 0 ] && [ $irows -ge 10 ] && [ '${icycles:-0}' -ge 2 ] && [ '${icycles:-100}' -lt 100 ]"
+
 e2e_finish
