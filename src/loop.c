@@ -90,6 +90,19 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->now = time(NULL);
 }
 
+/*
+ * The names the fronts show: the resolver's (names only where looked up),
+ * else the fixed namer (a simulated path's own names), else none.
+ */
+static const struct namer *
+current_namer(const struct loop_parts *lp, struct namer *buf)
+{
+	if (lp->dns == NULL)
+		return lp->namer;
+	*buf = dns_namer(lp->dns);
+	return buf;
+}
+
 static void
 snapshot(struct loop_parts *lp)
 {
@@ -98,10 +111,7 @@ snapshot(struct loop_parts *lp)
 	char out[4096];
 
 	ui_view(lp->ui, &v);
-	if (lp->dns != NULL) {
-		n = dns_namer(lp->dns);
-		v.namer = &n;
-	}
+	v.namer = current_namer(lp, &n);
 	/* The header of the file says what the screen says. */
 	lp->meta->probes = engine_probes(lp->engine);
 	if (report_snapshot(lp->export_dir, time(NULL), lp->path, lp->meta, &v,
@@ -120,7 +130,7 @@ names_message(struct loop_parts *lp)
 	    "host names", "addresses", "names and addresses"};
 	enum name_mode m = ui_name_mode(lp->ui);
 
-	if (m != NAMES_ADDR && lp->dns == NULL)
+	if (m != NAMES_ADDR && lp->dns == NULL && lp->namer == NULL)
 		ui_message(lp->ui,
 		    "showing %s (no resolver%s: addresses shown)", mode[m],
 		    lp->meta->simulated ? " on a simulated path" : "");
@@ -320,14 +330,10 @@ static void
 draw(struct loop_parts *lp, int64_t now)
 {
 	struct ui_header h;
-	struct namer n, *np = NULL;
+	struct namer n;
 
-	if (lp->dns != NULL) { /* names only where looked up (dns_enabled) */
-		n = dns_namer(lp->dns);
-		np = &n;
-	}
 	fill_header(lp, &h);
-	ui_draw(lp->ui, lp->path, &h, np);
+	ui_draw(lp->ui, lp->path, &h, current_namer(lp, &n));
 	ui_mark_drawn(lp->ui, now);
 	lp->path->dirty = false;
 }

@@ -37,6 +37,7 @@ struct run {
 	struct dns *dns;
 	struct ui *ui;
 	struct report_meta meta;
+	struct namer sim_namer; /* --demo: the scenario's own host names */
 	struct transport_params tp;
 	char host[256];
 	char target_name[256];
@@ -264,6 +265,12 @@ open_ui(struct run *r)
 	return 0;
 }
 
+static int
+scenario_name(void *ctx, const struct haddr *a, char *buf, size_t len)
+{
+	return netsim_host_name(ctx, a, buf, len);
+}
+
 /* Runs the loop in the chosen mode; returns the exit status. */
 static int
 run(struct run *r)
@@ -278,6 +285,10 @@ run(struct run *r)
 	if (r->dns != NULL) {
 		n = dns_namer(r->dns);
 		v.namer = &n;
+	} else if (r->ns != NULL) {
+		r->sim_namer = (struct namer){scenario_name, NULL, r->ns};
+		v.namer = &r->sim_namer;
+		lp.namer = v.namer;
 	}
 	v.mode = r->o.no_dns || r->dns == NULL ? NAMES_ADDR : NAMES_HOST;
 	lp.engine = r->e;

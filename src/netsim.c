@@ -98,6 +98,12 @@ struct qslot {
 	uint8_t data[PACKET_MAX];
 };
 
+/* One entry of the scenario's "names" map. */
+struct host_name {
+	struct haddr addr;
+	char name[64];
+};
+
 struct netsim {
 	char name[64];
 	uint64_t seed, rng;
@@ -109,6 +115,8 @@ struct netsim {
 	uint16_t ip_id;
 	uint64_t order;
 	struct netsim_counts counts[256];
+	struct host_name *names; /* "names": what a PTR lookup would say */
+	size_t n_names;
 	struct qkey *heap;
 	struct qslot *slots;
 	uint32_t *free_slots;
@@ -977,8 +985,8 @@ struct pctx {
 	struct netsim *ns;
 };
 
-static const char *const root_keys[] = {
-    "name", "description", "seed", "source", "target", "hops", "changes", NULL};
+static const char *const root_keys[] = {"name", "description", "seed", "source",
+    "target", "hops", "changes", "names", NULL};
 static const char *const hop_keys[] = {"addrs", "delay_ms", "jitter_ms", "loss",
     "forward_loss", "silent", "hostile", "rate_limit", "mpls", "reply_ttl",
     "tcp_open", NULL};
@@ -1415,6 +1423,40 @@ parse_name(struct pctx *pc, json_t *root)
 	return 0;
 }
 
+/* "names": {"10.78.0.1": "gw.home.sim", ...}, optional. */
+static int
+parse_names(struct pctx *pc, json_t *root)
+{
+	json_t *o = json_object_get(root, "names"), *v;
+	const char *key;
+	char path[96];
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		return fail(pc, "names", "expected an object");
+	pc->ns->names =
+	    xcalloc(json_object_size(o) + 1, sizeof(*pc->ns->names));
+	json_object_foreach(o, key, v)
+	{
+		struct host_name *h = &pc->ns->names[pc->ns->n_names];
+		const char *name = json_string_value(v);
+
+		snprintf(path, sizeof(path), "names.%s", key);
+		if (addr_parse(key, &h->addr) != 0)
+			return fail(
+			    pc, path, "expected an IP address as the key");
+		if (name == NULL || name[0] == '\0' ||
+		    strlen(name) >= sizeof(h->name))
+			return fail(pc, path,
+			    "expected a host name of 1 to %zu bytes",
+			    sizeof(h->name) - 1);
+		snprintf(h->name, sizeof(h->name), "%s", name);
+		pc->ns->n_names++;
+	}
+	return 0;
+}
+
 static int
 parse_root(struct pctx *pc, json_t *root)
 {
@@ -1430,7 +1472,7 @@ parse_root(struct pctx *pc, json_t *root)
 	    get_pair(pc, root, "target", ns->dst) < 0 ||
 	    check_families(pc) < 0 ||
 	    parse_route(pc, json_object_get(root, "hops"), "hops") == NULL ||
-	    parse_changes(pc, root) < 0)
+	    parse_changes(pc, root) < 0 || parse_names(pc, root) < 0)
 		return -1;
 	ns->seed = (uint64_t)seed;
 	ns->rng = ns->seed;
@@ -1524,6 +1566,7 @@ netsim_free(struct netsim *ns)
 		return;
 	for (int i = 0; i < ns->n_routes; i++)
 		free(ns->routes[i].hops);
+	free(ns->names);
 	free(ns->heap);
 	free(ns->slots);
 	free(ns->free_slots);
@@ -1558,7 +1601,30 @@ static const char demo_json[] =
     "    {\"addrs\": [\"10.78.8.1\", \"fd00:78:8::1\"], \"delay_ms\": 2, "
     "\"jitter_ms\": 1},\n"
     "    {\"delay_ms\": 1.5}\n"
-    "  ]\n"
+    "  ],\n"
+    "  \"names\": {\n"
+    "    \"10.78.0.1\": \"gw.home.sim\", \"fd00:78::1\": \"gw.home.sim\",\n"
+    "    \"10.78.1.1\": \"cpe-1.access.isp.sim\", \"fd00:78:1::1\": "
+    "\"cpe-1.access.isp.sim\",\n"
+    "    \"10.78.2.1\": \"agg-2.metro.isp.sim\", \"fd00:78:2::1\": "
+    "\"agg-2.metro.isp.sim\",\n"
+    "    \"10.78.3.1\": \"core-3.lossy.isp.sim\", \"fd00:78:3::1\": "
+    "\"core-3.lossy.isp.sim\",\n"
+    "    \"10.78.4.1\": \"pe-4.mpls.isp.sim\", \"fd00:78:4::1\": "
+    "\"pe-4.mpls.isp.sim\",\n"
+    "    \"10.78.6.1\": \"ecmp-a.transit.sim\", \"fd00:78:6::1\": "
+    "\"ecmp-a.transit.sim\",\n"
+    "    \"10.78.6.2\": \"ecmp-b.transit.sim\", \"fd00:78:6::2\": "
+    "\"ecmp-b.transit.sim\",\n"
+    "    \"10.78.6.3\": \"ecmp-c.transit.sim\", \"fd00:78:6::3\": "
+    "\"ecmp-c.transit.sim\",\n"
+    "    \"10.78.7.1\": \"border-7.far.sim\", \"fd00:78:7::1\": "
+    "\"border-7.far.sim\",\n"
+    "    \"10.78.8.1\": \"dc-edge-8.far.sim\", \"fd00:78:8::1\": "
+    "\"dc-edge-8.far.sim\",\n"
+    "    \"10.78.10.1\": \"demo-target.far.sim\", \"fd00:78:10::1\": "
+    "\"demo-target.far.sim\"\n"
+    "  }\n"
     "}\n";
 
 const char *
@@ -1571,4 +1637,17 @@ struct netsim *
 netsim_demo(void)
 {
 	return netsim_parse(demo_json, NULL, 0);
+}
+
+int
+netsim_host_name(
+    const struct netsim *ns, const struct haddr *a, char *buf, size_t len)
+{
+	for (size_t i = 0; i < ns->n_names; i++) {
+		if (addr_eq(&ns->names[i].addr, a)) {
+			snprintf(buf, len, "%s", ns->names[i].name);
+			return 1;
+		}
+	}
+	return 0;
 }

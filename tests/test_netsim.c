@@ -1081,6 +1081,47 @@ test_netsim_demo_path_features(void **state)
 	netsim_free(ns);
 }
 
+static void
+test_netsim_host_name_from_names_map(void **state)
+{
+	struct netsim *ns = netsim_demo();
+	static const struct {
+		const char *addr, *name; /* name NULL: none */
+	} cases[] = {
+	    {"10.78.0.1", "gw.home.sim"},
+	    {"fd00:78::1", "gw.home.sim"},
+	    {"10.78.6.3", "ecmp-c.transit.sim"},
+	    {"10.78.10.1", "demo-target.far.sim"},
+	    {"10.78.5.1", NULL}, /* the silent hop has no name */
+	    {"10.78.99.1", NULL},
+	};
+	char buf[64], err[256];
+	struct haddr a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(addr_parse(cases[i].addr, &a), 0);
+		memset(buf, 0, sizeof(buf));
+		if (cases[i].name == NULL) {
+			assert_int_equal(
+			    netsim_host_name(ns, &a, buf, sizeof(buf)), 0);
+			continue;
+		}
+		assert_int_equal(netsim_host_name(ns, &a, buf, sizeof(buf)), 1);
+		assert_string_equal(buf, cases[i].name);
+	}
+	netsim_free(ns);
+	/* A key that is not an address is a one-line error naming it. */
+	ns =
+	    netsim_parse("{\"name\": \"x\", \"source\": {\"v4\": "
+	                 "\"10.78.0.2\"}, \"target\": {\"v4\": \"10.78.1.1\"}, "
+	                 "\"hops\": [{\"delay_ms\": 1}], "
+	                 "\"names\": {\"gw\": \"x.sim\"}}",
+	        err, sizeof(err));
+	assert_null(ns);
+	assert_non_null(strstr(err, "names.gw"));
+}
+
 int
 main(void)
 {
@@ -1105,6 +1146,7 @@ main(void)
 	    cmocka_unit_test(test_netsim_parse_bad_scenarios_one_line),
 	    cmocka_unit_test(test_netsim_load_names_the_file),
 	    cmocka_unit_test(test_netsim_demo_path_features),
+	    cmocka_unit_test(test_netsim_host_name_from_names_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,8 +18,10 @@ struct loop_parts {
 	struct engine *engine;
 	struct path *path;
 	struct transport *transport;
-	struct dns *dns; /* NULL: no names at all */
-	struct ui *ui;   /* NULL: no screen (report, --once) */
+	struct dns *dns; /* NULL: no resolver */
+	const struct namer
+	    *namer;    /* names without a resolver (--demo) or NULL */
+	struct ui *ui; /* NULL: no screen (report, --once) */
 	const struct hclock *clk;
 	struct report_meta *meta; /* for the header and snapshots */
 	const char *export_dir;   /* for s */

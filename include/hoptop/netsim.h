@@ -56,6 +56,12 @@ int64_t netsim_next_due(const struct netsim *ns);
 /* Pops the next reply due at or before now_ns into buf; 0 if none. */
 ssize_t netsim_output(
     struct netsim *ns, int64_t now_ns, uint8_t *buf, size_t cap);
+/*
+ * The scenario's host name for an address (its "names" map: what a reverse
+ * lookup would say on this path). Returns 1 with the name, 0 if none.
+ */
+int netsim_host_name(
+    const struct netsim *ns, const struct haddr *a, char *buf, size_t len);
 /* Counts per TTL (1..255). */
 void netsim_counts(const struct netsim *ns, int ttl, struct netsim_counts *out);
 
