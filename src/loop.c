@@ -277,6 +277,33 @@ names_pending(struct loop_parts *lp, int64_t now)
 	return now - lp->done_ns < DNS_GRACE_NS;
 }
 
+/*
+ * A hop answering for the first time is drawn at once (at most every
+ * FIRST_SIGHT_GAP_NS), so the whole path shows about one round trip after
+ * start; number updates stay at the UI's own pace (~10 a second).
+ */
+#define FIRST_SIGHT_GAP_NS (10 * NS_PER_MS)
+
+static int
+hops_answered(const struct path *p)
+{
+	int n = 0, last = path_last_ttl(p);
+
+	for (int ttl = p->first_ttl; ttl <= last; ttl++)
+		n += path_hop(p, ttl)->st.received > 0;
+	return n;
+}
+
+static int64_t
+redraw_due(struct loop_parts *lp, int64_t now)
+{
+	int64_t due = ui_next_redraw(lp->ui, lp->path->dirty, now);
+
+	if (lp->path->dirty && hops_answered(lp->path) != lp->drawn_hops)
+		due = clock_min(due, lp->drawn_ns + FIRST_SIGHT_GAP_NS);
+	return due;
+}
+
 static int64_t
 nearest_deadline(struct loop_parts *lp, int64_t now)
 {
@@ -285,7 +312,7 @@ nearest_deadline(struct loop_parts *lp, int64_t now)
 	if (lp->dns != NULL)
 		d = clock_min(d, dns_next_deadline(lp->dns));
 	if (lp->ui != NULL)
-		d = clock_min(d, ui_next_redraw(lp->ui, lp->path->dirty, now));
+		d = clock_min(d, redraw_due(lp, now));
 	return d;
 }
 
@@ -335,6 +362,8 @@ draw(struct loop_parts *lp, int64_t now)
 	fill_header(lp, &h);
 	ui_draw(lp->ui, lp->path, &h, current_namer(lp, &n));
 	ui_mark_drawn(lp->ui, now);
+	lp->drawn_ns = now;
+	lp->drawn_hops = hops_answered(lp->path);
 	lp->path->dirty = false;
 }
 
@@ -378,7 +407,7 @@ loop_run(struct loop_parts *lp)
 		if (lp->once_out != NULL && print_settled(lp, &once_ttl, now))
 			return 0;
 		if (lp->ui != NULL) {
-			if (ui_next_redraw(lp->ui, lp->path->dirty, now) <= now)
+			if (redraw_due(lp, now) <= now)
 				draw(lp, now);
 		} else {
 			lp->path->dirty = false;

@@ -119,10 +119,15 @@ details="$S"
 e2e_start $COLS $ROWS "$HOPTOP --demo"
 main="$S"
 e2e_wait_for "$ROW_LAST" 10 || e2e_fail "no table"
+# n n: addresses -> both -> the scenario's host names
+e2e_keys n
+sleep 0.3
+e2e_keys n
 sleep 8 # a few cycles, so the numbers and the lossy hop mean something
 shot demo-table
 S="$details"
 # the ECMP hop is hop 7 of the demo path: the first Down selects hop 1
+e2e_keys n
 e2e_keys Down Down Down Down Down Down Down Enter
 e2e_wait_for 'Hop 7' 3 && sleep 0.5 && shot demo-details
 e2e_kill

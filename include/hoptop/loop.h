@@ -30,7 +30,9 @@ struct loop_parts {
 	FILE *once_out;
 	int once_probes;
 	const struct report_view *once_view;
-	int64_t done_ns; /* internal: when the engine finished */
+	int64_t done_ns;  /* internal: when the engine finished */
+	int64_t drawn_ns; /* internal: the last draw */
+	int drawn_hops;   /* internal: hops with a reply at the last draw */
 };
 
 /* Sets SIGINT/SIGTERM/SIGHUP/SIGWINCH handlers (they only set flags). */
