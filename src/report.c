@@ -696,7 +696,7 @@ csv_num(bool have, double x, char *buf, size_t len)
 
 static const char *const csv_titles[] = {"ttl", "responder", "ip", "hostname",
     "asn", "loss_pct", "sent", "received", "last_ms", "avg_ms", "best_ms",
-    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms"};
+    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms", "method"};
 
 /* ttl, responder, ip, hostname, asn. */
 static void
@@ -716,7 +716,8 @@ csv_ident(FILE *f, const struct row *rw, const struct report_view *v)
 }
 
 static void
-csv_row(FILE *f, const struct row *rw, const struct report_view *v)
+csv_row(FILE *f, const struct row *rw, const struct report_view *v,
+    const struct report_meta *m)
 {
 	const struct stats *s = rw->st;
 	bool hop = rw->index == 0, have = s->received > 0;
@@ -735,6 +736,8 @@ csv_row(FILE *f, const struct row *rw, const struct report_view *v)
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		csv_field(
 		    f, csv_num(have, vals[i] / 1e6, buf, sizeof(buf)), false);
+	/* "simulated" marks a simulated path on every row. */
+	csv_field(f, m->method != NULL ? m->method : "", false);
 	fputs("\r\n", f);
 }
 
@@ -742,6 +745,8 @@ csv_row(FILE *f, const struct row *rw, const struct report_view *v)
  * One header row, then a row per hop (responder 0: the main responder
  * named, the hop's statistics) and a row per other responder (1, 2, ...:
  * its own replies; loss_pct and sent empty). Times in ms; empty = no reply.
+ * The last column names the probing method ("simulated" on a simulated
+ * path), as CSV has no place for a header note.
  */
 int
 report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
@@ -751,14 +756,13 @@ report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
 	struct row rw;
 
 	v = view_or_default(v);
-	(void)m;
 	errno = 0;
 	for (size_t i = 0; i < sizeof(csv_titles) / sizeof(csv_titles[0]); i++)
 		csv_field(f, csv_titles[i], i == 0);
 	fputs("\r\n", f);
 	rows_start(&it, p);
 	while (rows_next(&it, &rw))
-		csv_row(f, &rw, v);
+		csv_row(f, &rw, v, m);
 	return finish(f);
 }
 

@@ -92,6 +92,8 @@ e2e_check "csv: every line has as many fields as the header" \
 e2e_check "csv: rows for TTL 1..$DEMO_N" \
 	[ "$(awk -F, 'NR > 1 { print $1 }' "$E2E_TMP/csv.out" | sort -un | tr '\n' ' ')" = "$(seq -s ' ' 1 "$DEMO_N") " ]
 e2e_check "csv: the target's row has its address" grep -q "^$DEMO_N,.*,$DEMO_TARGET," "$E2E_TMP/csv.out"
+e2e_check "csv: every row says the path is simulated (method column)" \
+	awk -F, 'NR == 1 { ok = ($NF ~ /^method/) } NR > 1 && $NF !~ /^simulated/ { ok = 0 } END { exit !ok }' "$E2E_TMP/csv.out"
 
 # ---- Markdown ----
 run md --demo --markdown -c 3 -i 0.1 -w 0.5
