@@ -316,12 +316,40 @@ nearest_deadline(struct loop_parts *lp, int64_t now)
 	return d;
 }
 
+/*
+ * pselect() returns at once while an fd is ready without delivering a
+ * pending signal, so an fd that never stops being readable (a flood of
+ * foreign ICMP) could hold back Ctrl-C for good. Every BUSY_SIGNAL_CHECK
+ * passes in a row that found an fd ready, look for one by hand.
+ */
+#define BUSY_SIGNAL_CHECK 64
+
+static void
+take_pending_signal(void)
+{
+	static const struct timespec zero = {0, 0};
+	sigset_t ours;
+	int sig;
+
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGHUP);
+	sigaddset(&ours, SIGWINCH);
+	sig = sigtimedwait(&ours, NULL, &zero); /* dequeues it, if any */
+	if (sig == SIGWINCH)
+		winch = 1;
+	else if (sig > 0)
+		stop_signal = sig;
+}
+
 /* Waits for the nearest deadline or an fd; returns -1 on a real error. */
 static int
 wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 {
+	static unsigned busy; /* passes in a row that found an fd ready */
 	int64_t now = clock_now(lp->clk), wait_ns;
-	int maxfd = -1, fd;
+	int maxfd = -1, fd, n;
 	struct timespec ts;
 
 	FD_ZERO(r);
@@ -344,11 +372,17 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 		wait_ns = 3600 * NS_PER_S;
 	ts.tv_sec = wait_ns / NS_PER_S;
 	ts.tv_nsec = wait_ns % NS_PER_S;
-	if (pselect(maxfd + 1, r, w, NULL, &ts, &wait_mask) == -1) {
+	n = pselect(maxfd + 1, r, w, NULL, &ts, &wait_mask);
+	if (n == -1) {
 		if (errno != EINTR)
 			return -1;
 		FD_ZERO(r);
 		FD_ZERO(w);
+	}
+	busy = n > 0 ? busy + 1 : 0;
+	if (busy >= BUSY_SIGNAL_CHECK) {
+		busy = 0;
+		take_pending_signal();
 	}
 	return 0;
 }
