@@ -16,8 +16,10 @@
  *            same fields packet_build() used, so it still equals seq.
  *
  * Receive times come from the kernel (SO_TIMESTAMPNS, moved onto the
- * monotonic clock). A transport with several receive sockets hands the
- * loop one epoll fd that is readable when any of them is.
+ * monotonic clock). Replies are read up to RX_RING at a time (recvmmsg)
+ * into a fixed ring and handed out one by one. A transport with several
+ * receive sockets hands the loop one epoll fd that is readable when any
+ * of them is.
  *
  * Running as root keeps uid 0 after net_drop_privileges(), but with no
  * capability left: the sockets already open keep working, nothing new
@@ -48,6 +50,8 @@
 #define RCVBUF_BYTES    (1 << 20)
 #define RECV_BUDGET     64   /* packets looked at per recv call */
 #define RX_BUF          4096 /* larger than any reply we want */
+#define RX_RING         16   /* messages read per recvmmsg */
+#define RX_CMSG         256  /* control data of one message */
 #define MAX_UDP_FLOWS   64
 #define UDP_HDR         8
 #define RAW_ICMP_FILTER 1 /* SOL_RAW option of <linux/icmp.h> */
@@ -86,6 +90,27 @@ struct rxq {
 	uint16_t flow;
 };
 
+/*
+ * Received messages not yet handed out: one recvmmsg fills the ring from
+ * one queue, recv takes them one by one. Each slot has its own buffer,
+ * name and control data (kernel stamp, TTL, extended error).
+ */
+struct rxring {
+	struct mmsghdr mm[RX_RING];
+	struct iovec iov[RX_RING];
+	struct sockaddr_storage name[RX_RING];
+	union {
+		char b[RX_CMSG];
+		struct cmsghdr align;
+	} cm[RX_RING];
+	uint8_t buf[RX_RING][RX_BUF];
+	const struct rxq *q; /* the queue the held messages came from */
+	unsigned pos, cnt;   /* next to hand out; how many are held */
+	size_t drained;      /* queues found empty in a row this pass */
+	/* both clocks, read once when the ring was filled: stamps convert */
+	int64_t mono_ns, real_ns;
+};
+
 struct net_transport {
 	struct transport base;
 	enum net_kind kind;
@@ -96,11 +121,12 @@ struct net_transport {
 	struct haddr src;
 	struct sockaddr_storage to;
 	socklen_t tolen;
-	uint8_t buf[RX_BUF];
+	struct rxring ring;
 };
 
 /* One received message and what its control data said. */
 struct rxmsg {
+	const uint8_t *data;
 	size_t len;
 	struct haddr from; /* msg_name: sender, or (error queue) probe dst */
 	uint16_t from_port;
@@ -546,8 +572,23 @@ read_ee(const struct cmsghdr *c, size_t dlen, struct rxmsg *m)
 	m->has_ee = true;
 }
 
+/*
+ * A kernel CLOCK_REALTIME stamp on the monotonic clock: its age at the
+ * moment the ring was filled (as clock_realtime_to_mono, with the clocks
+ * read once for the whole batch).
+ */
+static int64_t
+stamp_to_mono(const struct rxring *rg, const struct timespec *ts)
+{
+	int64_t age =
+	    rg->real_ns - ((int64_t)ts->tv_sec * NS_PER_S + ts->tv_nsec);
+
+	/* A stamp from the future (clock stepped) is taken as "now". */
+	return rg->mono_ns - (age < 0 ? 0 : age);
+}
+
 static void
-read_cmsg(const struct cmsghdr *c, struct rxmsg *m)
+read_cmsg(const struct rxring *rg, const struct cmsghdr *c, struct rxmsg *m)
 {
 	struct timespec ts;
 	size_t dlen = c->cmsg_len - CMSG_LEN(0);
@@ -555,7 +596,7 @@ read_cmsg(const struct cmsghdr *c, struct rxmsg *m)
 	if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
 	    dlen >= sizeof(ts)) {
 		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-		m->rx_ns = clock_realtime_to_mono(&ts);
+		m->rx_ns = stamp_to_mono(rg, &ts);
 	} else if (cmsg_is(c, IP_TTL, IPV6_HOPLIMIT) && dlen >= sizeof(int)) {
 		memcpy(&m->ttl, CMSG_DATA(c), sizeof(int));
 	} else if (cmsg_is(c, IP_RECVERR, IPV6_RECVERR) &&
@@ -564,42 +605,76 @@ read_cmsg(const struct cmsghdr *c, struct rxmsg *m)
 	}
 }
 
+/* Points every slot of the ring at its own buffer, name and control. */
+static void
+ring_init(struct rxring *rg)
+{
+	struct msghdr *mh;
+	unsigned i;
+
+	for (i = 0; i < RX_RING; i++) {
+		rg->iov[i].iov_base = rg->buf[i];
+		rg->iov[i].iov_len = sizeof(rg->buf[i]);
+		mh = &rg->mm[i].msg_hdr;
+		mh->msg_name = &rg->name[i];
+		mh->msg_iov = &rg->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = rg->cm[i].b;
+	}
+}
+
 /*
- * One non-blocking recvmsg into n->buf. Returns 0 with *m filled, or -1
- * with errno (EAGAIN: the queue is empty).
+ * One non-blocking recvmmsg of up to RX_RING messages from fd into the
+ * ring. Returns how many, or -1 with errno (EAGAIN: the queue is empty).
  */
 static int
-read_msg(struct net_transport *n, int fd, int flags, struct rxmsg *m)
+ring_fill(struct rxring *rg, int fd, int flags)
 {
-	union {
-		char b[512];
-		struct cmsghdr align;
-	} cm;
-	struct sockaddr_storage ss;
-	struct iovec iov = {n->buf, sizeof(n->buf)};
-	struct msghdr mh = {&ss, sizeof(ss), &iov, 1, cm.b, sizeof(cm.b), 0};
-	struct cmsghdr *c;
-	ssize_t len;
+	struct msghdr *mh;
+	unsigned i;
+	int k;
 
-	memset(&ss, 0, sizeof(ss));
+	for (i = 0; i < RX_RING; i++) {
+		mh = &rg->mm[i].msg_hdr;
+		mh->msg_namelen = sizeof(rg->name[i]);
+		mh->msg_controllen = sizeof(rg->cm[i].b);
+		mh->msg_flags = 0;
+		rg->name[i].ss_family = AF_UNSPEC;
+	}
 	do
-		len = recvmsg(fd, &mh, flags | MSG_DONTWAIT);
-	while (len < 0 && errno == EINTR);
-	if (len < 0)
-		return -1;
+		k = recvmmsg(fd, rg->mm, RX_RING, flags | MSG_DONTWAIT, NULL);
+	while (k < 0 && errno == EINTR);
+	if (k > 0) {
+		rg->mono_ns = clock_mono_ns();
+		rg->real_ns = clock_real_ns();
+	}
+	return k;
+}
+
+/* Message i of the ring: data, sender, and what its control data said. */
+static void
+ring_decode(struct rxring *rg, unsigned i, struct rxmsg *m)
+{
+	struct msghdr *mh = &rg->mm[i].msg_hdr;
+	const struct sockaddr_storage *ss = &rg->name[i];
+	struct cmsghdr *c;
+
 	memset(m, 0, sizeof(*m));
-	m->len = (size_t)len;
+	m->data = rg->buf[i];
+	m->len = rg->mm[i].msg_len < RX_BUF ? rg->mm[i].msg_len : RX_BUF;
 	m->ttl = -1;
-	(void)addr_from_sockaddr((struct sockaddr *)&ss, &m->from);
-	if (ss.ss_family == AF_INET)
-		m->from_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		m->from_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		read_cmsg(c, m);
+	if (mh->msg_namelen > 0)
+		(void)addr_from_sockaddr((const struct sockaddr *)ss, &m->from);
+	if (mh->msg_namelen > 0 && ss->ss_family == AF_INET)
+		m->from_port =
+		    ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	else if (mh->msg_namelen > 0 && ss->ss_family == AF_INET6)
+		m->from_port =
+		    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c))
+		read_cmsg(rg, c, m);
 	if (m->rx_ns == 0)
-		m->rx_ns = clock_mono_ns();
-	return 0;
+		m->rx_ns = rg->mono_ns;
 }
 
 static bool
@@ -707,13 +782,13 @@ errqueue_parse(const struct net_transport *n, const struct rxq *q,
 			return -1;
 		pr->ident = (uint16_t)(n->base.params.ident + q->flow);
 		pr->dport = m->from_port;
-		pr->seq = udp_seq_of_word(n, q->flow, n->buf);
+		pr->seq = udp_seq_of_word(n, q->flow, m->data);
 		return 0;
 	}
-	if (m->len < 8 || n->buf[0] != (v6 ? ICMP6_ECHO_REQUEST : 8))
+	if (m->len < 8 || m->data[0] != (v6 ? ICMP6_ECHO_REQUEST : 8))
 		return -1;
-	pr->ident = (uint16_t)(n->buf[4] << 8 | n->buf[5]);
-	pr->seq = (uint16_t)(n->buf[6] << 8 | n->buf[7]);
+	pr->ident = (uint16_t)(m->data[4] << 8 | m->data[5]);
+	pr->seq = (uint16_t)(m->data[6] << 8 | m->data[7]);
 	return 0;
 }
 
@@ -728,12 +803,12 @@ parse_msg(const struct net_transport *n, const struct rxq *q,
 	switch (q->kind) {
 	case Q_RAW:
 		if (family == AF_INET)
-			return packet_parse_ip(n->buf, m->len, pr, &why);
+			return packet_parse_ip(m->data, m->len, pr, &why);
 		return packet_parse_l4(family, q->ipproto, &m->from, &n->src,
-		    n->buf, m->len, pr, &why);
+		    m->data, m->len, pr, &why);
 	case Q_PING:
 		return packet_parse_l4(family, icmp_proto(family), &m->from,
-		    &n->src, n->buf, m->len, pr, &why);
+		    &n->src, m->data, m->len, pr, &why);
 	case Q_ERR:
 		return errqueue_parse(n, q, m, pr);
 	case Q_DRAIN:
@@ -743,52 +818,83 @@ parse_msg(const struct net_transport *n, const struct rxq *q,
 }
 
 /*
- * Reads queue q once. Returns 1 with *r filled, 0 if what came was not
- * ours, -1 with errno (EAGAIN: empty).
+ * Hands out the next message of the ring. Returns 1 with *r filled, or 0
+ * if it was not ours.
  */
 static int
-read_queue(struct net_transport *n, const struct rxq *q, struct reply *r)
+take_held(struct net_transport *n, struct reply *r)
 {
+	struct rxring *rg = &n->ring;
 	struct pkt_reply pr;
 	struct rxmsg m;
 
-	if (read_msg(n, q->fd, q->kind == Q_ERR ? MSG_ERRQUEUE : 0, &m) == -1) {
-		/* a ping / UDP socket reports an ICMP error once, as errno */
-		if (n->kind != KIND_RAW && pending_icmp_error(errno))
-			return 0;
-		return -1;
-	}
-	if (parse_msg(n, q, &m, &pr) == -1)
+	ring_decode(rg, rg->pos++, &m);
+	if (parse_msg(n, rg->q, &m, &pr) == -1)
 		return 0;
 	return accept_reply(n, &pr, &m, r);
 }
 
 /*
- * Takes the next reply that is ours from the queues, round robin, looking
- * at no more than RECV_BUDGET packets (a flood of foreign ICMP cannot hold
- * the loop; the fd stays readable and we come back).
+ * Refills the empty ring from queue next_q with one recvmmsg. A queue that
+ * gave less than a full ring (or nothing) was drained: the next refill
+ * moves on to the next queue. Returns 0, 1 if a pending ICMP error was
+ * consumed instead (it counts as a packet looked at), or -1 with errno.
+ */
+static int
+refill(struct net_transport *n)
+{
+	struct rxring *rg = &n->ring;
+	const struct rxq *q = &n->q[n->next_q];
+	int k = ring_fill(rg, q->fd, q->kind == Q_ERR ? MSG_ERRQUEUE : 0);
+
+	rg->q = q;
+	rg->pos = 0;
+	rg->cnt = k > 0 ? (unsigned)k : 0;
+	if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		/* a ping / UDP socket reports an ICMP error once, as errno */
+		if (n->kind != KIND_RAW && pending_icmp_error(errno))
+			return 1;
+		return -1;
+	}
+	if (k == RX_RING) {
+		rg->drained = 0;
+		return 0;
+	}
+	rg->drained++;
+	n->next_q = (n->next_q + 1) % n->nq;
+	return 0;
+}
+
+/*
+ * Takes the next reply that is ours: from the ring, refilled from the
+ * queues round robin with one recvmmsg each, looking at no more than
+ * RECV_BUDGET packets (a flood of foreign ICMP cannot hold the loop; what
+ * is held or waiting is read on the next call). Once every queue was
+ * found drained, returns 0 without asking again: what arrives later makes
+ * the fd readable, and the next call reads it.
  */
 static int
 net_recv(struct transport *t, struct reply *r, int64_t now_ns)
 {
 	struct net_transport *n = (struct net_transport *)t;
-	size_t empty = 0;
+	struct rxring *rg = &n->ring;
 	int budget, rc;
 
 	(void)now_ns;
-	for (budget = RECV_BUDGET; budget > 0 && empty < n->nq;) {
-		rc = read_queue(n, &n->q[n->next_q], r);
-		if (rc == 1)
-			return 1;
-		if (rc == 0) {
+	for (budget = RECV_BUDGET; budget > 0;) {
+		if (rg->pos < rg->cnt) {
+			if (take_held(n, r) == 1)
+				return 1;
 			budget--;
-			empty = 0;
 			continue;
 		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
+		if (rg->drained >= n->nq) {
+			rg->drained = 0;
+			return 0;
+		}
+		if ((rc = refill(n)) == -1)
 			return -1;
-		empty++;
-		n->next_q = (n->next_q + 1) % n->nq;
+		budget -= rc;
 	}
 	return 0;
 }
@@ -803,11 +909,13 @@ net_fd(struct transport *t)
 	return n->epfd >= 0 ? n->epfd : n->q[0].fd;
 }
 
+/* Messages still held in the ring (budget spent) are due at once. */
 static int64_t
 net_next_deadline(struct transport *t)
 {
-	(void)t;
-	return CLOCK_NEVER;
+	const struct net_transport *n = (const struct net_transport *)t;
+
+	return n->ring.pos < n->ring.cnt ? 0 : CLOCK_NEVER;
 }
 
 static const char *
@@ -1264,6 +1372,7 @@ net_transport_new(struct net_prep *np, const struct transport_params *tp,
 	if (n->base.params.flows == 0)
 		n->base.params.flows = 1;
 	n->rx = n->tx = n->epfd = -1;
+	ring_init(&n->ring);
 	n->tolen = addr_to_sockaddr(&tp->target, 0, &n->to);
 	if (take_sockets(np, tp, n, err, errlen) == -1)
 		goto fail;
