@@ -387,6 +387,18 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 	return 0;
 }
 
+/* Replies can be read: the socket is readable, or the transport is due. */
+static bool
+replies_due(const struct loop_parts *lp, const fd_set *r)
+{
+	struct transport *t = lp->transport;
+	int fd = t->ops->fd(t);
+
+	if (fd >= 0 && FD_ISSET(fd, r))
+		return true;
+	return t->ops->next_deadline(t) <= clock_now(lp->clk);
+}
+
 static void
 draw(struct loop_parts *lp, int64_t now)
 {
@@ -416,7 +428,8 @@ loop_run(struct loop_parts *lp)
 			return 0;
 		if (wait_events(lp, &r, &w) == -1)
 			return 1;
-		engine_read_replies(lp->engine);
+		if (replies_due(lp, &r))
+			engine_read_replies(lp->engine);
 		if (lp->dns != NULL)
 			dns_process(lp->dns, &r, &w);
 		if (lp->ui != NULL && FD_ISSET(ui_fd(lp->ui), &r) &&
