@@ -866,54 +866,12 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 /* ---- keys ---- */
 
 static enum ui_action
-act_quit(struct ui *u)
-{
-	(void)u;
-	return UI_QUIT;
-}
-
-static enum ui_action
 act_names(struct ui *u)
 {
 	u->names = u->names == NAMES_HOST   ? NAMES_ADDR
 	           : u->names == NAMES_ADDR ? NAMES_BOTH
 	                                    : NAMES_HOST;
 	return UI_NAMES;
-}
-
-static enum ui_action
-act_probes_up(struct ui *u)
-{
-	(void)u;
-	return UI_PROBES_UP;
-}
-
-static enum ui_action
-act_probes_down(struct ui *u)
-{
-	(void)u;
-	return UI_PROBES_DOWN;
-}
-
-static enum ui_action
-act_pause(struct ui *u)
-{
-	(void)u;
-	return UI_PAUSE;
-}
-
-static enum ui_action
-act_reset(struct ui *u)
-{
-	(void)u;
-	return UI_RESET;
-}
-
-static enum ui_action
-act_snapshot(struct ui *u)
-{
-	(void)u;
-	return UI_SNAPSHOT;
 }
 
 static enum ui_action
@@ -1005,38 +963,43 @@ act_repaint(struct ui *u)
 	return UI_REDRAW;
 }
 
+/*
+ * A key either changes the view (fn) or is passed to the loop as it is
+ * (fn NULL: the action for the engine: quit, probes, pause, reset, save).
+ */
 struct key_binding {
 	int key;
 	enum ui_action (*fn)(struct ui *u);
+	enum ui_action pass;
 	const char *label; /* for the help; NULL: an alias of the line above */
 	const char *help;
 };
 
 /* The key table (the help screen is drawn from it). */
 static const struct key_binding keys[] = {
-    {'q', act_quit, "q", "quit (in a panel: close it)"},
-    {'n', act_names, "n", "names: host/address/both"},
-    {'+', act_probes_up, "+ =", "more probes per hop"},
-    {'=', act_probes_up, NULL, NULL},
-    {'-', act_probes_down, "-", "fewer probes per hop"},
-    {'p', act_pause, "p space", "pause / resume"},
-    {' ', act_pause, NULL, NULL},
-    {'r', act_reset, "r", "reset statistics"},
-    {'s', act_snapshot, "s", "save a snapshot"},
-    {'d', act_display, "d", "statistics / history"},
-    {'j', act_jitter, "j", "jitter columns"},
-    {'z', act_asn, "z", "AS numbers"},
-    {'e', act_mpls, "e", "MPLS labels"},
-    {KEY_UP, act_up, "Up Down", "select a hop"},
-    {KEY_DOWN, act_down, NULL, NULL},
-    {'\n', act_details, "Enter", "hop details"},
-    {'\r', act_details, NULL, NULL},
-    {KEY_ENTER, act_details, NULL, NULL},
-    {KEY_ESC, act_unselect, "Esc", "clear selection"},
-    {'h', act_help, "h ?", "this help"},
-    {'?', act_help, NULL, NULL},
-    {KEY_CTRL_L, act_repaint, "Ctrl-L", "repaint"},
-    {KEY_RESIZE, act_resized, NULL, NULL},
+    {'q', NULL, UI_QUIT, "q", "quit (in a panel: close it)"},
+    {'n', act_names, UI_NONE, "n", "names: host/address/both"},
+    {'+', NULL, UI_PROBES_UP, "+ =", "more probes per hop"},
+    {'=', NULL, UI_PROBES_UP, NULL, NULL},
+    {'-', NULL, UI_PROBES_DOWN, "-", "fewer probes per hop"},
+    {'p', NULL, UI_PAUSE, "p space", "pause / resume"},
+    {' ', NULL, UI_PAUSE, NULL, NULL},
+    {'r', NULL, UI_RESET, "r", "reset statistics"},
+    {'s', NULL, UI_SNAPSHOT, "s", "save a snapshot"},
+    {'d', act_display, UI_NONE, "d", "statistics / history"},
+    {'j', act_jitter, UI_NONE, "j", "jitter columns"},
+    {'z', act_asn, UI_NONE, "z", "AS numbers"},
+    {'e', act_mpls, UI_NONE, "e", "MPLS labels"},
+    {KEY_UP, act_up, UI_NONE, "Up Down", "select a hop"},
+    {KEY_DOWN, act_down, UI_NONE, NULL, NULL},
+    {'\n', act_details, UI_NONE, "Enter", "hop details"},
+    {'\r', act_details, UI_NONE, NULL, NULL},
+    {KEY_ENTER, act_details, UI_NONE, NULL, NULL},
+    {KEY_ESC, act_unselect, UI_NONE, "Esc", "clear selection"},
+    {'h', act_help, UI_NONE, "h ?", "this help"},
+    {'?', act_help, UI_NONE, NULL, NULL},
+    {KEY_CTRL_L, act_repaint, UI_NONE, "Ctrl-L", "repaint"},
+    {KEY_RESIZE, act_resized, UI_NONE, NULL, NULL},
 };
 #define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))
 
@@ -1087,7 +1050,8 @@ ui_handle_key(struct ui *u, int key)
 	}
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].key == key)
-			return keys[i].fn(u);
+			return keys[i].fn != NULL ? keys[i].fn(u)
+			                          : keys[i].pass;
 	return UI_REDRAW;
 }
 
