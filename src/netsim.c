@@ -146,33 +146,6 @@ struct icmp_err {
 	const struct mpls_stack *mpls; /* NULL or empty: no extension */
 };
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 static size_t
 min_size(size_t a, size_t b)
 {
@@ -329,10 +302,10 @@ read_ip4(const uint8_t *p, size_t len, struct probe_in *pi)
 
 	if (len < IP4_HDR)
 		return -1;
-	tot = get16(p + 2);
+	tot = packet_get16(p + 2);
 	if (ihl < IP4_HDR || tot < ihl || tot > len)
 		return -1;
-	if (get16(p + 6) & 0x3fff)
+	if (packet_get16(p + 6) & 0x3fff)
 		return 1; /* a fragment: never one of our probes */
 	pi->family = AF_INET;
 	pi->fi = 0;
@@ -352,7 +325,7 @@ read_ip6(const uint8_t *p, size_t len, struct probe_in *pi)
 
 	if (len < IP6_HDR)
 		return -1;
-	tot = IP6_HDR + (size_t)get16(p + 4);
+	tot = IP6_HDR + (size_t)packet_get16(p + 4);
 	if (tot > len)
 		return -1;
 	pi->family = AF_INET6;
@@ -429,18 +402,18 @@ put_ip(struct netsim *ns, uint8_t *b, int family, const struct haddr *src,
 	if (family == AF_INET) {
 		memset(b, 0, IP4_HDR);
 		b[0] = 0x45;
-		put16(b + 2, (uint16_t)(IP4_HDR + l4len));
-		put16(b + 4, ns->ip_id++);
+		packet_put16(b + 2, (uint16_t)(IP4_HDR + l4len));
+		packet_put16(b + 4, ns->ip_id++);
 		b[8] = ttl;
 		b[9] = proto;
 		memcpy(b + 12, &src->u.v4, 4);
 		memcpy(b + 16, &dst->u.v4, 4);
-		put16(b + 10, packet_checksum(b, IP4_HDR, 0));
+		packet_put16(b + 10, packet_checksum(b, IP4_HDR, 0));
 		return;
 	}
 	memset(b, 0, IP6_HDR);
 	b[0] = 0x60;
-	put16(b + 4, (uint16_t)l4len);
+	packet_put16(b + 4, (uint16_t)l4len);
 	b[6] = proto;
 	b[7] = ttl;
 	memcpy(b + 8, &src->u.v6, 16);
@@ -457,7 +430,7 @@ put_l4_sum(uint8_t *m, size_t len, size_t off, uint8_t proto,
 	if (proto != IPPROTO_ICMP)
 		sum = packet_pseudo_sum(src, dst, proto, (uint32_t)len);
 	m[off] = m[off + 1] = 0;
-	put16(m + off, packet_checksum(m, len, sum));
+	packet_put16(m + off, packet_checksum(m, len, sum));
 }
 
 /*
@@ -483,7 +456,7 @@ put_quote(const struct probe_in *pi, uint8_t qttl, bool ext, uint8_t *q)
 	if (pi->family == AF_INET) {
 		q[8] = qttl;
 		q[10] = q[11] = 0;
-		put16(q + 10, packet_checksum(q, pi->iphl, 0));
+		packet_put16(q + 10, packet_checksum(q, pi->iphl, 0));
 	} else {
 		q[7] = qttl;
 	}
@@ -498,16 +471,17 @@ put_ext(const struct mpls_stack *m, uint8_t *e)
 
 	memset(e, 0, 4 + olen);
 	e[0] = 0x20; /* version 2 */
-	put16(e + 4, (uint16_t)olen);
+	packet_put16(e + 4, (uint16_t)olen);
 	e[6] = 1; /* class: MPLS label stack */
 	e[7] = 1; /* c-type: incoming stack */
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mpls_label *l = &m->l[i];
 
-		put32(e + 8 + 4 * i, l->label << 12 | (uint32_t)l->tc << 9 |
-		                         (uint32_t)l->s << 8 | l->ttl);
+		packet_put32(e + 8 + 4 * i, l->label << 12 |
+		                                (uint32_t)l->tc << 9 |
+		                                (uint32_t)l->s << 8 | l->ttl);
 	}
-	put16(e + 2, packet_checksum(e, 4 + olen, 0));
+	packet_put16(e + 2, packet_checksum(e, 4 + olen, 0));
 	return 4 + olen;
 }
 
@@ -568,11 +542,12 @@ build_tcp_reply(struct netsim *ns, const struct probe_in *pi,
 	memset(m, 0, TCP_HDR);
 	memcpy(m, t + 2, 2);
 	memcpy(m + 2, t, 2);
-	put32(m + 4, open ? (uint32_t)mix64(ns->seed ^ get32(t + 4)) : 0);
-	put32(m + 8, get32(t + 4) + 1);
+	packet_put32(
+	    m + 4, open ? (uint32_t)mix64(ns->seed ^ packet_get32(t + 4)) : 0);
+	packet_put32(m + 8, packet_get32(t + 4) + 1);
 	m[12] = 5 << 4;
 	m[13] = open ? TCP_SYN | TCP_ACK : TCP_RST | TCP_ACK;
-	put16(m + 14, open ? 65535 : 0);
+	packet_put16(m + 14, open ? 65535 : 0);
 	put_l4_sum(m, TCP_HDR, 16, IPPROTO_TCP, from, &pi->src);
 	put_ip(
 	    ns, r->b, pi->family, from, &pi->src, IPPROTO_TCP, rttl, TCP_HDR);
@@ -759,11 +734,11 @@ junk_bad_length(const struct probe_in *pi, const struct pbuf *r, struct pbuf *j)
 	memcpy(j->b, r->b, r->len);
 	j->len = r->len;
 	if (pi->family == AF_INET) {
-		put16(j->b + 2, (uint16_t)(r->len + 100));
-		put16(j->b + 10, 0);
-		put16(j->b + 10, packet_checksum(j->b, IP4_HDR, 0));
+		packet_put16(j->b + 2, (uint16_t)(r->len + 100));
+		packet_put16(j->b + 10, 0);
+		packet_put16(j->b + 10, packet_checksum(j->b, IP4_HDR, 0));
 	} else {
-		put16(j->b + 4, (uint16_t)(r->len - IP6_HDR + 100));
+		packet_put16(j->b + 4, (uint16_t)(r->len - IP6_HDR + 100));
 	}
 }
 
@@ -790,7 +765,7 @@ junk_foreign(struct netsim *ns, const struct probe_in *pi,
 	} else {
 		if (pi->proto == IPPROTO_ICMP || pi->proto == IPPROTO_ICMPV6)
 			id += 4;
-		put16(id, get16(id) ^ FOREIGN);
+		packet_put16(id, packet_get16(id) ^ FOREIGN);
 	}
 	build_icmp_err(ns, &fp, from, &ie, ROUTER_TTL, j);
 	if (how == FORGE_EXT) {
@@ -810,8 +785,8 @@ junk_echo_request(struct netsim *ns, const struct probe_in *pi,
 
 	memset(m, 0, len);
 	m[0] = pi->fi ? ICMP6_ECHO : ICMP4_ECHO;
-	put16(m + 4, FOREIGN);
-	put16(m + 6, 1);
+	packet_put16(m + 4, FOREIGN);
+	packet_put16(m + 6, 1);
 	memcpy(m + 8, "netsim!!", 8);
 	put_l4_sum(m, len, 2, icmp_proto(pi->family), from, &pi->src);
 	put_ip(ns, j->b, pi->family, from, &pi->src, icmp_proto(pi->family),

@@ -38,33 +38,6 @@
 /* Fixed filler after the fields that carry meaning. */
 static const char pattern[] = "hoptop";
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 static int
 fail(const char **why, const char *reason)
 {
@@ -80,7 +53,7 @@ sum_words(const uint8_t *p, size_t len, uint64_t sum)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
+		sum += packet_get16(p + i);
 	if (len & 1)
 		sum += (uint64_t)p[len - 1] << 8;
 	return sum;
@@ -210,10 +183,10 @@ build_icmp(const struct probe_spec *ps, uint8_t *b, size_t n)
 
 	b[0] = ps->family == AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO;
 	b[1] = 0;
-	put16(b + 4, ps->ident);
-	put16(b + 6, ps->seq);
-	put16(b + 8, (uint16_t)~ps->seq);
-	put16(b + 10, ps->flow);
+	packet_put16(b + 4, ps->ident);
+	packet_put16(b + 6, ps->seq);
+	packet_put16(b + 8, (uint16_t)~ps->seq);
+	packet_put16(b + 10, ps->flow);
 	fill_pattern(b + 12, n - 12);
 	if (ps->family == AF_INET)
 		ck = packet_checksum(b, n, 0);
@@ -221,7 +194,7 @@ build_icmp(const struct probe_spec *ps, uint8_t *b, size_t n)
 		ck = packet_checksum(b, n,
 		    packet_pseudo_sum(
 		        &ps->src, &ps->dst, IPPROTO_ICMPV6, (uint32_t)n));
-	put16(b + 2, ck);
+	packet_put16(b + 2, ck);
 }
 
 /*
@@ -237,30 +210,30 @@ build_udp(const struct probe_spec *ps, uint8_t *b, size_t n)
 	uint32_t pseudo;
 	uint16_t s;
 
-	put16(b, (uint16_t)(ps->ident + ps->flow));
-	put16(b + 2, ps->dport);
-	put16(b + 4, (uint16_t)n);
+	packet_put16(b, (uint16_t)(ps->ident + ps->flow));
+	packet_put16(b + 2, ps->dport);
+	packet_put16(b + 4, (uint16_t)n);
 	fill_pattern(b + UDP_HDR + 2, n - UDP_HDR - 2);
 	pseudo =
 	    packet_pseudo_sum(&ps->src, &ps->dst, IPPROTO_UDP, (uint32_t)n);
 	s = (uint16_t)~packet_checksum(b, n, pseudo);
-	put16(b + UDP_HDR, (uint16_t)~fold((uint32_t)s + ps->seq));
-	put16(b + 6, packet_checksum(b, n, pseudo));
+	packet_put16(b + UDP_HDR, (uint16_t)~fold((uint32_t)s + ps->seq));
+	packet_put16(b + 6, packet_checksum(b, n, pseudo));
 }
 
 /* TCP SYN, header only: seq number = seq << 16 | ident, no options. */
 static void
 build_tcp(const struct probe_spec *ps, uint8_t *b, size_t n)
 {
-	put16(b, (uint16_t)(ps->ident + ps->flow));
-	put16(b + 2, ps->dport);
-	put32(b + 4, (uint32_t)ps->seq << 16 | ps->ident);
+	packet_put16(b, (uint16_t)(ps->ident + ps->flow));
+	packet_put16(b + 2, ps->dport);
+	packet_put32(b + 4, (uint32_t)ps->seq << 16 | ps->ident);
 	b[12] = (TCP_HDR / 4) << 4;
 	b[13] = TCP_FLAG_SYN;
-	put16(b + 14, 65535);
-	put16(b + 16, packet_checksum(b, n,
-	                  packet_pseudo_sum(
-	                      &ps->src, &ps->dst, IPPROTO_TCP, (uint32_t)n)));
+	packet_put16(b + 14, 65535);
+	packet_put16(b + 16, packet_checksum(b, n,
+	                         packet_pseudo_sum(&ps->src, &ps->dst,
+	                             IPPROTO_TCP, (uint32_t)n)));
 }
 
 /*
@@ -299,13 +272,13 @@ build_ip4(const struct probe_spec *ps, uint8_t ttl, uint16_t ip_id, uint8_t *b,
 	memset(b, 0, IP4_HDR);
 	b[0] = 0x45;
 	b[1] = ps->tos;
-	put16(b + 2, (uint16_t)(IP4_HDR + l4len));
-	put16(b + 4, ip_id);
+	packet_put16(b + 2, (uint16_t)(IP4_HDR + l4len));
+	packet_put16(b + 4, ip_id);
 	b[8] = ttl;
 	b[9] = l4_ipproto(ps);
 	memcpy(b + 12, &ps->src.u.v4, 4);
 	memcpy(b + 16, &ps->dst.u.v4, 4);
-	put16(b + 10, packet_checksum(b, IP4_HDR, 0));
+	packet_put16(b + 10, packet_checksum(b, IP4_HDR, 0));
 }
 
 static void
@@ -314,7 +287,7 @@ build_ip6(const struct probe_spec *ps, uint8_t ttl, uint8_t *b, size_t l4len)
 	memset(b, 0, IP6_HDR);
 	b[0] = (uint8_t)(0x60 | ps->tos >> 4);
 	b[1] = (uint8_t)(ps->tos << 4);
-	put16(b + 4, (uint16_t)l4len);
+	packet_put16(b + 4, (uint16_t)l4len);
 	b[6] = l4_ipproto(ps);
 	b[7] = ttl;
 	memcpy(b + 8, &ps->src.u.v6, 16);
@@ -375,7 +348,7 @@ parse_object(const uint8_t *o, size_t olen, struct pkt_reply *out)
 		if ((olen - OBJ_HDR) % 4 != 0)
 			return -1;
 		for (i = OBJ_HDR; i < olen; i += 4)
-			add_mpls(out, get32(o + i));
+			add_mpls(out, packet_get32(o + i));
 		return 0;
 	}
 	if (out->n_ext < ICMP_EXT_MAX_OBJ) {
@@ -393,7 +366,7 @@ ext_header_ok(const uint8_t *e, size_t len)
 {
 	if (e[0] >> 4 != 2)
 		return 0;
-	return get16(e + 2) == 0 || packet_checksum(e, len, 0) == 0;
+	return packet_get16(e + 2) == 0 || packet_checksum(e, len, 0) == 0;
 }
 
 /*
@@ -425,7 +398,7 @@ packet_parse_ext(const uint8_t *quoted, size_t len, unsigned length_words,
 	for (pos = EXT_HDR; pos < len; pos += olen) {
 		if (len - pos < OBJ_HDR)
 			return -1;
-		olen = get16(e + pos);
+		olen = packet_get16(e + pos);
 		if (olen < OBJ_HDR || olen > len - pos)
 			return -1;
 		if (parse_object(e + pos, olen, out) < 0)
@@ -463,20 +436,20 @@ quoted_probe(
 {
 	if (ipproto == IPPROTO_UDP) {
 		out->proto = PROTO_UDP;
-		out->ident = get16(t);
-		out->dport = get16(t + 2);
-		out->seq = get16(t + 6);
+		out->ident = packet_get16(t);
+		out->dport = packet_get16(t + 2);
+		out->seq = packet_get16(t + 6);
 	} else if (ipproto == IPPROTO_TCP) {
 		out->proto = PROTO_TCP;
-		out->ident = get16(t);
-		out->dport = get16(t + 2);
-		out->seq = (uint16_t)(get32(t + 4) >> 16);
+		out->ident = packet_get16(t);
+		out->dport = packet_get16(t + 2);
+		out->seq = (uint16_t)(packet_get32(t + 4) >> 16);
 	} else if (ipproto == (echo_type == ICMP4_ECHO ? IPPROTO_ICMP
 	                                               : IPPROTO_ICMPV6) &&
 	           t[0] == echo_type && t[1] == 0) {
 		out->proto = PROTO_ICMP;
-		out->ident = get16(t + 4);
-		out->seq = get16(t + 6);
+		out->ident = packet_get16(t + 4);
+		out->seq = packet_get16(t + 6);
 	} else {
 		return 0;
 	}
@@ -500,7 +473,7 @@ parse_quote4(
 	out->quoted_ttl = q[8];
 	set_addr(&out->probe_dst, AF_INET, q + 16);
 	/* A later fragment has no transport header: not a probe. */
-	if ((get16(q + 6) & 0x1fff) != 0)
+	if ((packet_get16(q + 6) & 0x1fff) != 0)
 		return 0;
 	return quoted_probe(q[9], ICMP4_ECHO, q + ihl, out);
 }
@@ -560,8 +533,8 @@ parse_icmp(int family, const uint8_t *m, size_t len, struct pkt_reply *out,
 	if (m[0] == (v6 ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY)) {
 		out->kind = PKT_ECHO_REPLY;
 		out->proto = PROTO_ICMP;
-		out->ident = get16(m + 4);
-		out->seq = get16(m + 6);
+		out->ident = packet_get16(m + 4);
+		out->seq = packet_get16(m + 6);
 		out->probe_dst = out->src;
 		return 0;
 	}
@@ -594,9 +567,9 @@ parse_tcp(const uint8_t *m, size_t len, struct pkt_reply *out, const char **why)
 		return 0;
 	out->kind = PKT_TCP_REPLY;
 	out->proto = PROTO_TCP;
-	out->ident = get16(m + 2);
-	out->dport = get16(m);
-	out->seq = (uint16_t)((get32(m + 8) - 1) >> 16);
+	out->ident = packet_get16(m + 2);
+	out->dport = packet_get16(m);
+	out->seq = (uint16_t)((packet_get32(m + 8) - 1) >> 16);
 	out->probe_dst = out->src;
 	return 0;
 }
@@ -622,7 +595,7 @@ parse_ip4(const uint8_t *p, size_t len, struct pkt_reply *out, const char **why)
 	if (len < IP4_HDR)
 		return fail(why, "IPv4 header truncated");
 	ihl = (size_t)(p[0] & 0x0f) * 4;
-	tot = get16(p + 2);
+	tot = packet_get16(p + 2);
 	if (ihl < IP4_HDR || ihl > len)
 		return fail(why, "bad IPv4 header length");
 	if (tot < ihl)
@@ -631,7 +604,7 @@ parse_ip4(const uint8_t *p, size_t len, struct pkt_reply *out, const char **why)
 		return fail(why, "IPv4 packet truncated");
 	set_addr(&out->src, AF_INET, p + 12);
 	out->reply_ttl = p[8];
-	if ((get16(p + 6) & 0x1fff) != 0) /* not the first fragment */
+	if ((packet_get16(p + 6) & 0x1fff) != 0) /* not the first fragment */
 		return 0;
 	return parse_transport(AF_INET, p[9], p + ihl, tot - ihl, out, why);
 }
@@ -653,7 +626,7 @@ skip_ext6(const uint8_t *p, size_t len, uint8_t *nh, size_t *off)
 		if (len - *off < 8)
 			return -1;
 		hl = *nh == 44 ? 8 : ((size_t)p[*off + 1] + 1) * 8;
-		if (*nh == 44 && (get16(p + *off + 2) & 0xfff8) != 0)
+		if (*nh == 44 && (packet_get16(p + *off + 2) & 0xfff8) != 0)
 			return 0;
 		if (hl > len - *off)
 			return -1;
@@ -672,9 +645,9 @@ parse_ip6(const uint8_t *p, size_t len, struct pkt_reply *out, const char **why)
 
 	if (len < IP6_HDR)
 		return fail(why, "IPv6 header truncated");
-	if (get16(p + 4) > len - IP6_HDR)
+	if (packet_get16(p + 4) > len - IP6_HDR)
 		return fail(why, "IPv6 packet truncated");
-	len = IP6_HDR + get16(p + 4);
+	len = IP6_HDR + packet_get16(p + 4);
 	set_addr(&out->src, AF_INET6, p + 8);
 	out->reply_ttl = p[7];
 	nh = p[6];

@@ -143,4 +143,32 @@ uint32_t packet_pseudo_sum(const struct haddr *src, const struct haddr *dst,
 
 const char *packet_proto_name(enum probe_proto p); /* "ICMP", "UDP", "TCP" */
 
+/* Network-order fields, for the builders and parsers here and in netsim. */
+static inline uint16_t
+packet_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+packet_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+packet_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+packet_put32(uint8_t *p, uint32_t v)
+{
+	packet_put16(p, (uint16_t)(v >> 16));
+	packet_put16(p + 2, (uint16_t)v);
+}
+
 #endif
