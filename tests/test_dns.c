@@ -113,17 +113,17 @@ static void
 test_dns_asn_qname_zones(void **state)
 {
 	char buf[128];
-	struct haddr v4 = mkaddr("8.8.4.4");
-	struct haddr v6 = mkaddr("2001:4860::8888");
+	struct haddr v4 = mkaddr("10.201.4.4");
+	struct haddr v6 = mkaddr("fd00:201::4242");
 
 	(void)state;
 	assert_int_equal(
 	    dns_asn_qname(&v4, "origin.asn.cymru.com", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "4.4.8.8.origin.asn.cymru.com");
+	assert_string_equal(buf, "4.4.201.10.origin.asn.cymru.com");
 	assert_int_equal(
 	    dns_asn_qname(&v6, "origin6.asn.cymru.com", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "8.8.8.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-	                         "0.0.0.0.0.6.8.4.1.0.0.2."
+	assert_string_equal(buf, "2.4.2.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	                         "0.0.0.0.1.0.2.0.0.0.d.f."
 	                         "origin6.asn.cymru.com");
 	assert_int_equal(dns_asn_qname(&v4, NULL, buf, sizeof(buf)), -1);
 	assert_int_equal(dns_asn_qname(&v4, "", buf, sizeof(buf)), -1);
