@@ -70,6 +70,22 @@ want_names(struct loop_parts *lp)
 	}
 }
 
+/*
+ * Names are asked for when a responder appears, and once a cycle so that
+ * expired cache entries are asked again; not on every reply.
+ */
+static bool
+names_due(struct loop_parts *lp)
+{
+	const struct path *p = lp->path;
+
+	if (p->nresponders == lp->named_resp && p->cycles == lp->named_cycle)
+		return false;
+	lp->named_resp = p->nresponders;
+	lp->named_cycle = p->cycles;
+	return true;
+}
+
 static void
 fill_header(const struct loop_parts *lp, struct ui_header *h)
 {
@@ -284,22 +300,12 @@ names_pending(struct loop_parts *lp, int64_t now)
  */
 #define FIRST_SIGHT_GAP_NS (10 * NS_PER_MS)
 
-static int
-hops_answered(const struct path *p)
-{
-	int n = 0, last = path_last_ttl(p);
-
-	for (int ttl = p->first_ttl; ttl <= last; ttl++)
-		n += path_hop(p, ttl)->st.received > 0;
-	return n;
-}
-
 static int64_t
 redraw_due(struct loop_parts *lp, int64_t now)
 {
 	int64_t due = ui_next_redraw(lp->ui, lp->path->dirty, now);
 
-	if (lp->path->dirty && hops_answered(lp->path) != lp->drawn_hops)
+	if (lp->path->dirty && lp->path->answered_hops != lp->drawn_hops)
 		due = clock_min(due, lp->drawn_ns + FIRST_SIGHT_GAP_NS);
 	return due;
 }
@@ -409,7 +415,7 @@ draw(struct loop_parts *lp, int64_t now)
 	ui_draw(lp->ui, lp->path, &h, current_namer(lp, &n));
 	ui_mark_drawn(lp->ui, now);
 	lp->drawn_ns = now;
-	lp->drawn_hops = hops_answered(lp->path);
+	lp->drawn_hops = lp->path->answered_hops;
 	lp->path->dirty = false;
 }
 
@@ -419,7 +425,6 @@ loop_run(struct loop_parts *lp)
 	fd_set r, w;
 	int64_t now;
 	int once_ttl = lp->path->first_ttl;
-	bool names_due = true;
 
 	if (lp->dns != NULL)
 		dns_enable_names(lp->dns, lp->dns_enabled);
@@ -443,12 +448,8 @@ loop_run(struct loop_parts *lp)
 		now = clock_now(lp->clk);
 		engine_expire(lp->engine, now);
 		engine_send_due(lp->engine, now);
-		if (lp->path->dirty)
-			names_due = true;
-		if (names_due && lp->dns != NULL) { /* asks what is enabled */
+		if (lp->dns != NULL && names_due(lp)) /* asks what is enabled */
 			want_names(lp);
-			names_due = false;
-		}
 		if (lp->dns != NULL && dns_changed(lp->dns))
 			lp->path->dirty = true;
 		if (lp->once_out != NULL && print_settled(lp, &once_ttl, now))

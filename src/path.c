@@ -61,6 +61,8 @@ path_reset(struct path *p)
 	p->cycles = 0;
 	p->nevents = 0;
 	memset(p->events, 0, sizeof(p->events));
+	p->nresponders = 0;
+	p->answered_hops = 0;
 	p->dirty = true;
 }
 
@@ -124,6 +126,7 @@ find_responder(
 	r->addr = *from;
 	stats_init(&r->st);
 	r->first_ns = now_ns;
+	p->nresponders++;
 	return h->nresp++;
 }
 
@@ -169,6 +172,8 @@ path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
 
 	if (h == NULL)
 		return;
+	if (h->st.received == 0)
+		p->answered_hops++;
 	stats_add_reply(&h->st, rtt_ns);
 	ri = find_responder(p, h, from, now_ns);
 	if (ri != RESP_NONE) {

@@ -392,6 +392,34 @@ test_path_event_ring_newest_first(void **state)
 	path_free(p);
 }
 
+/* The counters the fronts read instead of walking the hops. */
+static void
+test_path_counts_responders_and_answered_hops(void **state)
+{
+	struct haddr t = A("10.0.0.9"), a = A("10.0.0.1"), b = A("10.0.1.1");
+	struct path *p = path_new(&t, 1, 10);
+
+	(void)state;
+	assert_int_equal(p->nresponders, 0);
+	assert_int_equal(p->answered_hops, 0);
+	path_reply(p, 1, &a, 0, MS, 1, 0, false, NULL);
+	path_reply(p, 1, &a, 0, MS, 2, 0, false, NULL); /* same responder */
+	assert_int_equal(p->nresponders, 1);
+	assert_int_equal(p->answered_hops, 1);
+	path_reply(p, 1, &b, 0, MS, 3, 0, false, NULL); /* ECMP: same hop */
+	assert_int_equal(p->nresponders, 2);
+	assert_int_equal(p->answered_hops, 1);
+	path_loss(p, 2, 0, 4); /* a loss answers nothing */
+	assert_int_equal(p->answered_hops, 1);
+	path_reply(p, 3, &t, 0, MS, 5, 0, true, NULL);
+	assert_int_equal(p->nresponders, 3);
+	assert_int_equal(p->answered_hops, 2);
+	path_reset(p);
+	assert_int_equal(p->nresponders, 0);
+	assert_int_equal(p->answered_hops, 0);
+	path_free(p);
+}
+
 int
 main(void)
 {
@@ -407,6 +435,7 @@ main(void)
 	    cmocka_unit_test(test_path_writers_set_dirty),
 	    cmocka_unit_test(test_hop_main_responder_tie_first),
 	    cmocka_unit_test(test_path_event_ring_newest_first),
+	    cmocka_unit_test(test_path_counts_responders_and_answered_hops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

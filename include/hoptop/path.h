@@ -53,6 +53,9 @@ struct path {
 	bool dirty;       /* set by writers; cleared by the front */
 	struct hop *hops; /* hops[ttl], ttl in 1..max_ttl */
 	unsigned nevents; /* total ever; ring of PATH_MAX_EVENTS */
+	/* Kept by the writers so fronts need not walk the hops to notice: */
+	unsigned nresponders;   /* responders added since the last reset */
+	unsigned answered_hops; /* hops with at least one reply */
 	struct path_event events[PATH_MAX_EVENTS];
 };
 
