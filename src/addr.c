@@ -92,6 +92,14 @@ addr_from_sockaddr(const struct sockaddr *sa, struct haddr *out)
 	return -1;
 }
 
+void
+addr_from_bytes(struct haddr *a, int family, const void *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = (sa_family_t)family;
+	memcpy(&a->u, bytes, family == AF_INET6 ? 16 : 4);
+}
+
 unsigned
 addr_hash(const struct haddr *a)
 {

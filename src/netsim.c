@@ -287,14 +287,6 @@ queue_pop(struct netsim *ns)
 
 /* ---- reading probes ---- */
 
-static void
-set_addr(struct haddr *a, int family, const uint8_t *p)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = (sa_family_t)family;
-	memcpy(&a->u, p, family == AF_INET ? 4 : 16);
-}
-
 static int
 read_ip4(const uint8_t *p, size_t len, struct probe_in *pi)
 {
@@ -311,8 +303,8 @@ read_ip4(const uint8_t *p, size_t len, struct probe_in *pi)
 	pi->fi = 0;
 	pi->ttl = p[8];
 	pi->proto = p[9];
-	set_addr(&pi->src, AF_INET, p + 12);
-	set_addr(&pi->dst, AF_INET, p + 16);
+	addr_from_bytes(&pi->src, AF_INET, p + 12);
+	addr_from_bytes(&pi->dst, AF_INET, p + 16);
 	pi->len = tot;
 	pi->iphl = ihl;
 	return 0;
@@ -332,8 +324,8 @@ read_ip6(const uint8_t *p, size_t len, struct probe_in *pi)
 	pi->fi = 1;
 	pi->proto = p[6];
 	pi->ttl = p[7];
-	set_addr(&pi->src, AF_INET6, p + 8);
-	set_addr(&pi->dst, AF_INET6, p + 24);
+	addr_from_bytes(&pi->src, AF_INET6, p + 8);
+	addr_from_bytes(&pi->dst, AF_INET6, p + 24);
 	pi->len = tot;
 	pi->iphl = IP6_HDR;
 	return 0;

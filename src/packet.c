@@ -417,14 +417,6 @@ reply_init(struct pkt_reply *out)
 	out->quoted_ttl = -1;
 }
 
-static void
-set_addr(struct haddr *a, int family, const uint8_t *p)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = (sa_family_t)family;
-	memcpy(&a->u, p, family == AF_INET6 ? 16 : 4);
-}
-
 /*
  * The first 8 bytes t of the transport header of a quoted probe. Returns
  * 1 if it is one of our probe kinds (and fills proto/ident/seq/dport),
@@ -471,7 +463,7 @@ parse_quote4(
 	if (qlen < ihl + QUOTE_L4)
 		return fail(why, "quoted probe truncated");
 	out->quoted_ttl = q[8];
-	set_addr(&out->probe_dst, AF_INET, q + 16);
+	addr_from_bytes(&out->probe_dst, AF_INET, q + 16);
 	/* A later fragment has no transport header: not a probe. */
 	if ((packet_get16(q + 6) & 0x1fff) != 0)
 		return 0;
@@ -490,7 +482,7 @@ parse_quote6(
 	if (qlen < IP6_HDR + QUOTE_L4)
 		return fail(why, "quoted probe truncated");
 	out->quoted_ttl = q[7];
-	set_addr(&out->probe_dst, AF_INET6, q + 24);
+	addr_from_bytes(&out->probe_dst, AF_INET6, q + 24);
 	return quoted_probe(q[6], ICMP6_ECHO, q + IP6_HDR, out);
 }
 
@@ -602,7 +594,7 @@ parse_ip4(const uint8_t *p, size_t len, struct pkt_reply *out, const char **why)
 		return fail(why, "bad IPv4 total length");
 	if (tot > len)
 		return fail(why, "IPv4 packet truncated");
-	set_addr(&out->src, AF_INET, p + 12);
+	addr_from_bytes(&out->src, AF_INET, p + 12);
 	out->reply_ttl = p[8];
 	if ((packet_get16(p + 6) & 0x1fff) != 0) /* not the first fragment */
 		return 0;
@@ -648,7 +640,7 @@ parse_ip6(const uint8_t *p, size_t len, struct pkt_reply *out, const char **why)
 	if (packet_get16(p + 4) > len - IP6_HDR)
 		return fail(why, "IPv6 packet truncated");
 	len = IP6_HDR + packet_get16(p + 4);
-	set_addr(&out->src, AF_INET6, p + 8);
+	addr_from_bytes(&out->src, AF_INET6, p + 8);
 	out->reply_ttl = p[7];
 	nh = p[6];
 	r = skip_ext6(p, len, &nh, &off);

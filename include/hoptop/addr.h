@@ -28,6 +28,8 @@ int addr_parse(const char *s, struct haddr *out);
 socklen_t addr_to_sockaddr(
     const struct haddr *a, unsigned port, struct sockaddr_storage *ss);
 int addr_from_sockaddr(const struct sockaddr *sa, struct haddr *out);
+/* An address from raw network bytes (4 for AF_INET, 16 for AF_INET6). */
+void addr_from_bytes(struct haddr *a, int family, const void *bytes);
 /* A stable 32-bit hash of the address (for small hash tables). */
 unsigned addr_hash(const struct haddr *a);
 
