@@ -330,6 +330,26 @@ teardown(struct run *r)
 	netsim_free(r->ns);
 }
 
+/*
+ * Every path but the network one (o == NULL: a bad command line) gives up
+ * privilege before it opens, parses or resolves anything; the network path
+ * opens its raw sockets first and drops then (open_transport). Returns 0,
+ * or -1 after saying why.
+ */
+static int
+drop_early(const struct options *o)
+{
+	char err[256];
+
+	if (o != NULL && !o->demo && !o->help && !o->version)
+		return 0;
+	if (net_drop_privileges(err, sizeof(err)) == -1) {
+		fail(EXIT_RUNTIME, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,7 +357,10 @@ main(int argc, char **argv)
 	char err[512] = "";
 	int status;
 
-	if (cli_parse(argc, argv, &r.o, err, sizeof(err)) == -1)
+	status = cli_parse(argc, argv, &r.o, err, sizeof(err));
+	if (drop_early(status == -1 ? NULL : &r.o) == -1)
+		return EXIT_RUNTIME;
+	if (status == -1)
 		return fail(EXIT_USAGE, "%s", err);
 	if (r.o.help) {
 		fputs(cli_usage(), stdout);

@@ -430,6 +430,29 @@ drop_ids(char *err, size_t errlen)
 	return 0;
 }
 
+/* 0 if every uid and gid is the real one and no capability is left. */
+static int
+verify_dropped(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int i;
+
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		return -1;
+	if (eu != ru || su != ru || eg != rg || sg != rg)
+		return -1;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return -1;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			return -1;
+	return 0;
+}
+
 int
 net_drop_privileges(char *err, size_t errlen)
 {
@@ -443,6 +466,11 @@ net_drop_privileges(char *err, size_t errlen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(err, errlen, "cannot set no_new_privs: %s",
 		    strerror(errno));
+		return -1;
+	}
+	if (verify_dropped() == -1) {
+		snprintf(err, errlen,
+		    "cannot drop privileges: an id or capability is left");
 		return -1;
 	}
 	return 0;
