@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <time.h>
 
@@ -214,6 +215,21 @@ terminal_gone(const struct loop_parts *lp)
 	       (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+/*
+ * stdin at end of file without a hang-up: still readable once every key
+ * was taken, with nothing to read. Watching it would spin; the monitor
+ * then runs on until a signal.
+ */
+static bool
+terminal_at_eof(const struct loop_parts *lp)
+{
+	struct pollfd pfd = {.fd = ui_fd(lp->ui), .events = POLLIN};
+	int n = -1;
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0 &&
+	       ioctl(pfd.fd, FIONREAD, &n) == 0 && n == 0;
+}
+
 /* Reads every waiting key. Returns false to quit (q, or a hang-up). */
 static bool
 read_keys(struct loop_parts *lp)
@@ -231,6 +247,8 @@ read_keys(struct loop_parts *lp)
 		stop_signal = SIGHUP; /* as if the hang-up signal came */
 		return false;
 	}
+	if (keys == 0 && terminal_at_eof(lp))
+		lp->keys_off = true;
 	return true;
 }
 
@@ -364,7 +382,7 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 		FD_SET(fd, r);
 		maxfd = fd;
 	}
-	if (lp->ui != NULL) {
+	if (lp->ui != NULL && !lp->keys_off) {
 		fd = ui_fd(lp->ui);
 		FD_SET(fd, r);
 		maxfd = fd > maxfd ? fd : maxfd;
@@ -437,8 +455,8 @@ loop_run(struct loop_parts *lp)
 			engine_read_replies(lp->engine);
 		if (lp->dns != NULL)
 			dns_process(lp->dns, &r, &w);
-		if (lp->ui != NULL && FD_ISSET(ui_fd(lp->ui), &r) &&
-		    !read_keys(lp))
+		if (lp->ui != NULL && !lp->keys_off &&
+		    FD_ISSET(ui_fd(lp->ui), &r) && !read_keys(lp))
 			return 0;
 		if (winch && lp->ui != NULL) {
 			winch = 0;

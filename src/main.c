@@ -259,8 +259,9 @@ open_ui(struct run *r)
 	uc.show_mpls = r->o.show_mpls;
 	uc.min_redraw_ms = 100;
 	r->ui = ui_open(&uc, stdin, stdout, NULL, err, sizeof(err));
-	if (r->ui == NULL)
-		return fail(EXIT_RUNTIME, "%s", err);
+	if (r->ui == NULL) /* no terminal: the wrong mode, use --report */
+		return fail(
+		    errno == ENOTTY ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
 	xmalloc_set_fatal_hook(ui_emergency_restore);
 	return 0;
 }
@@ -380,9 +381,9 @@ main(int argc, char **argv)
 	fill_meta(&r);
 	make_engine(&r);
 	r.dns = open_dns(&r.o);
-	if (r.o.mode == MODE_MONITOR && open_ui(&r) != 0) {
+	if (r.o.mode == MODE_MONITOR && (status = open_ui(&r)) != 0) {
 		teardown(&r);
-		return EXIT_RUNTIME;
+		return status;
 	}
 	status = run(&r);
 	teardown(&r);

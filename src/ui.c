@@ -1132,10 +1132,12 @@ ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
 
 /* Why this terminal cannot be used (into why), or false if it can. */
 static bool
-unusable(FILE *out, const char *term, char *why, size_t len)
+unusable(FILE *in, FILE *out, const char *term, char *why, size_t len)
 {
 	if (out == NULL || !isatty(fileno(out)))
 		snprintf(why, len, "the output is not a terminal");
+	else if (in == NULL || !isatty(fileno(in)))
+		snprintf(why, len, "the input is not a terminal");
 	else if (term == NULL || term[0] == '\0')
 		snprintf(why, len, "TERM is not set");
 	else if (strcmp(term, "dumb") == 0)
@@ -1205,7 +1207,7 @@ open_screen(
 {
 	SCREEN *scr;
 
-	if (unusable(out, term, why, len) ||
+	if (unusable(in, out, term, why, len) ||
 	    !term_known(term, fileno(out), why, len))
 		return NULL;
 	setlocale(LC_CTYPE, "");

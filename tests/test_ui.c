@@ -6,6 +6,7 @@
  */
 #define NCURSES_WIDECHAR 1
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -389,10 +390,14 @@ test_ui_open_fails_without_terminal(void **state)
 	assert_null(ui_open(&c, in, out, "xterm", err, sizeof(err)));
 	assert_non_null(strstr(err, "not a terminal"));
 	assert_non_null(strstr(err, "use --report for a text report"));
-	fclose(in);
 	fclose(out);
 
 	pty_open(80, 24);
+	assert_null(ui_open(&c, in, T.out, "xterm", err, sizeof(err)));
+	assert_string_equal(err, "the live monitor needs a terminal "
+	                         "(the input is not a terminal); use "
+	                         "--report for a text report");
+	assert_int_equal(errno, ENOTTY);
 	assert_null(ui_open(&c, T.in, T.out, "dumb", err, sizeof(err)));
 	assert_string_equal(err, "the live monitor needs a terminal "
 	                         "(TERM=dumb); use --report for a text report");
@@ -403,6 +408,7 @@ test_ui_open_fails_without_terminal(void **state)
 	assert_null(ui_open(&c, T.in, T.out, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "TERM is not set"));
 	pty_close();
+	fclose(in);
 }
 
 static void

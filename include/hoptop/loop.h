@@ -35,6 +35,7 @@ struct loop_parts {
 	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
 	unsigned named_resp;  /* internal: responders when names were asked */
 	unsigned named_cycle; /* internal: cycle when names were asked */
+	bool keys_off;        /* internal: stdin at end of file */
 };
 
 /* Sets SIGINT/SIGTERM/SIGHUP/SIGWINCH handlers (they only set flags). */
