@@ -102,9 +102,8 @@ open_transport(struct run *r, char *err, size_t errlen)
 	                      : r->o.proto == PROTO_TCP ? 80
 	                                                : 33434);
 	tp->flows = (uint16_t)r->o.flows;
-	tp->ident = (uint16_t)(getpid() & 0xffff);
-	if (r->o.proto != PROTO_ICMP)
-		tp->ident = (uint16_t)(33000 + getpid() % 16000);
+	tp->ident = transport_random_ident(r->o.proto, tp->flows);
+	tp->cookie = transport_random_cookie();
 	if (r->o.demo) {
 		r->ns = r->o.demo_file != NULL
 		            ? netsim_load(r->o.demo_file, err, errlen)

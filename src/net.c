@@ -495,6 +495,7 @@ spec_for(const struct net_transport *n, uint16_t flow, uint16_t seq,
 	ps->flow = flow;
 	ps->tos = tp->tos;
 	ps->size = tp->size;
+	ps->cookie = tp->cookie;
 }
 
 /* An error a ping / UDP socket reports once for an earlier ICMP error. */
@@ -741,7 +742,8 @@ accept_reply(const struct net_transport *n, const struct pkt_reply *pr,
 	const struct transport_params *tp = &n->base.params;
 
 	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
-	    !ident_ours(n, pr) || !addr_eq(&pr->probe_dst, &tp->target))
+	    !ident_ours(n, pr) || !addr_eq(&pr->probe_dst, &tp->target) ||
+	    !transport_cookie_ok(tp, pr))
 		return 0;
 	memset(r, 0, sizeof(*r));
 	r->kind = reply_kind_of(tp->family, tp->proto, pr);

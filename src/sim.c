@@ -45,6 +45,7 @@ sim_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 	    .flow = p->flow,
 	    .tos = tp->tos,
 	    .size = tp->size,
+	    .cookie = tp->cookie,
 	};
 	ssize_t n =
 	    packet_build_ip(&ps, p->ttl, s->ip_id++, s->buf, sizeof(s->buf));
@@ -61,7 +62,8 @@ is_ours(const struct transport_params *tp, const struct pkt_reply *pr)
 {
 	unsigned flows = tp->flows > 0 ? tp->flows : 1;
 
-	if (pr->kind == PKT_OTHER || pr->proto != tp->proto)
+	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
+	    !transport_cookie_ok(tp, pr))
 		return false;
 	if (tp->proto == PROTO_ICMP)
 		return pr->ident == tp->ident;

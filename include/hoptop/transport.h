@@ -47,7 +47,8 @@ struct transport_params {
 	uint16_t ident; /* ICMP identifier / first source port */
 	uint16_t flows; /* source ports ident .. ident+flows-1 are ours */
 	uint8_t tos;
-	size_t size; /* probe size; 0 = default */
+	size_t size;     /* probe size; 0 = default */
+	uint32_t cookie; /* in every probe's payload (packet.h) */
 };
 
 struct transport;
@@ -85,5 +86,23 @@ struct transport {
 };
 
 void transport_free(struct transport *t); /* NULL is a no-op */
+
+/*
+ * Random identity for one process: an ICMP identifier (proto PROTO_ICMP),
+ * or a first source port for UDP/TCP such that the flows' ports stay in
+ * TRANSPORT_PORT_LO..TRANSPORT_PORT_HI; and a payload cookie. From
+ * getrandom(2), so two instances (even in separate PID namespaces) differ.
+ */
+#define TRANSPORT_PORT_LO 33000
+#define TRANSPORT_PORT_HI 60999
+uint16_t transport_random_ident(enum probe_proto proto, unsigned flows);
+uint32_t transport_random_cookie(void);
+/*
+ * Whether a parsed reply's cookie fits tp: a reply that holds one must
+ * hold ours, and an Echo Reply to a probe long enough to carry it must
+ * hold it.
+ */
+bool transport_cookie_ok(
+    const struct transport_params *tp, const struct pkt_reply *pr);
 
 #endif
