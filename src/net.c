@@ -1058,6 +1058,36 @@ fail:
 	return -1;
 }
 
+/* Tries for source ports no other socket holds before giving up. */
+#define PORT_TRIES 8
+
+/*
+ * One socket per flow on ports ident.. ; when a port is taken, every
+ * socket is closed and another random range is tried (the ident changes).
+ * Returns flows, or the flow that failed with errno set.
+ */
+static uint16_t
+open_flow_sockets(struct net_transport *n)
+{
+	struct transport_params *tp = &n->base.params;
+	uint16_t i = 0;
+
+	for (i = 0; i < tp->flows; i++)
+		n->flow_fd[i] = -1;
+	for (int t = 0; t < PORT_TRIES; t++) {
+		for (i = 0; i < tp->flows; i++)
+			if ((n->flow_fd[i] = open_flow_socket(n, i)) < 0)
+				break;
+		if (i == tp->flows || errno != EADDRINUSE)
+			return i;
+		while (i > 0)
+			close_fd(&n->flow_fd[--i]);
+		tp->ident = transport_random_ident(PROTO_UDP, tp->flows);
+	}
+	errno = EADDRINUSE;
+	return 0;
+}
+
 static int
 setup_udp(struct net_transport *n, char *err, size_t errlen)
 {
@@ -1073,16 +1103,13 @@ setup_udp(struct net_transport *n, char *err, size_t errlen)
 	}
 	n->flow_fd = xcalloc(tp->flows, sizeof(int));
 	n->q = xcalloc(2 * (size_t)tp->flows, sizeof(*n->q));
-	for (i = 0; i < tp->flows; i++)
-		n->flow_fd[i] = -1;
+	if ((i = open_flow_sockets(n)) < tp->flows) {
+		snprintf(err, errlen,
+		    "cannot open a UDP socket on source port %u: %s",
+		    tp->ident + i, strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < tp->flows; i++) {
-		n->flow_fd[i] = open_flow_socket(n, i);
-		if (n->flow_fd[i] < 0) {
-			snprintf(err, errlen,
-			    "cannot open a UDP socket on source port %u: %s",
-			    tp->ident + i, strerror(errno));
-			return -1;
-		}
 		add_queue(n, n->flow_fd[i], Q_ERR, IPPROTO_UDP, i);
 		add_queue(n, n->flow_fd[i], Q_DRAIN, IPPROTO_UDP, i);
 	}
