@@ -706,55 +706,18 @@ ring_decode(struct rxring *rg, unsigned i, struct rxmsg *m)
 		m->rx_ns = rg->mono_ns;
 }
 
-static bool
-ident_ours(const struct net_transport *n, const struct pkt_reply *pr)
-{
-	const struct transport_params *tp = &n->base.params;
-
-	if (tp->proto == PROTO_ICMP) /* a ping socket's id is the kernel's */
-		return n->kind == KIND_PING || pr->ident == tp->ident;
-	return (uint16_t)(pr->ident - tp->ident) < tp->flows &&
-	       pr->dport == tp->port;
-}
-
-static enum reply_kind
-reply_kind_of(int family, enum probe_proto proto, const struct pkt_reply *pr)
-{
-	int port_unreach = family == AF_INET6 ? 4 : 3;
-
-	switch (pr->kind) {
-	case PKT_TIME_EXCEEDED:
-		return REPLY_TIME_EXCEEDED;
-	case PKT_UNREACH:
-		return proto == PROTO_UDP && pr->code == port_unreach
-		           ? REPLY_DEST
-		           : REPLY_UNREACH;
-	default:
-		return REPLY_DEST;
-	}
-}
-
 /* Fills *r from a parsed packet if it answers one of our probes. */
 static int
 accept_reply(const struct net_transport *n, const struct pkt_reply *pr,
     const struct rxmsg *m, struct reply *r)
 {
-	const struct transport_params *tp = &n->base.params;
-
-	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
-	    !ident_ours(n, pr) || !addr_eq(&pr->probe_dst, &tp->target) ||
-	    !transport_cookie_ok(tp, pr))
+	/* a ping socket's id is the kernel's, and the kernel checked it */
+	if (!transport_check_reply(
+	        &n->base.params, pr, n->kind == KIND_PING, r))
 		return 0;
-	memset(r, 0, sizeof(*r));
-	r->kind = reply_kind_of(tp->family, tp->proto, pr);
-	r->seq = pr->seq;
-	r->from = pr->src;
-	r->probe_dst = pr->probe_dst;
-	r->icmp_type = pr->type;
-	r->icmp_code = pr->code;
-	r->reply_ttl = m->ttl >= 0 ? m->ttl : pr->reply_ttl;
+	if (m->ttl >= 0)
+		r->reply_ttl = m->ttl;
 	r->rx_ns = m->rx_ns;
-	r->mpls = pr->mpls;
 	return 1;
 }
 

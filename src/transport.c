@@ -1,5 +1,6 @@
 /* transport: the engine's view of a network. */
 #include <stddef.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,4 +71,67 @@ transport_cookie_ok(
 	if (pr->has_cookie)
 		return pr->cookie == tp->cookie;
 	return pr->kind != PKT_ECHO_REPLY || size < PACKET_COOKIE_MIN_ICMP;
+}
+
+/* The identifier or source port range and destination port are ours. */
+static bool
+ident_ours(const struct transport_params *tp, const struct pkt_reply *pr,
+    bool any_ident)
+{
+	unsigned flows = tp->flows > 0 ? tp->flows : 1;
+
+	if (tp->proto == PROTO_ICMP)
+		return any_ident || pr->ident == tp->ident;
+	return (uint16_t)(pr->ident - tp->ident) < flows &&
+	       pr->dport == tp->port;
+}
+
+static bool
+is_port_unreach(int family, const struct pkt_reply *pr)
+{
+	if (family == AF_INET6)
+		return pr->type == 1 && pr->code == 4;
+	return pr->type == 3 && pr->code == 3;
+}
+
+/*
+ * What a reply of ours says. A Port Unreachable ends a UDP path only when
+ * the target itself sent it; another host quoting our probe with one is
+ * an ordinary unreachable, not the destination.
+ */
+static enum reply_kind
+kind_of(const struct transport_params *tp, const struct pkt_reply *pr)
+{
+	switch (pr->kind) {
+	case PKT_TIME_EXCEEDED:
+		return REPLY_TIME_EXCEEDED;
+	case PKT_UNREACH:
+		if (tp->proto == PROTO_UDP && is_port_unreach(tp->family, pr) &&
+		    addr_eq(&pr->src, &tp->target))
+			return REPLY_DEST;
+		return REPLY_UNREACH;
+	default: /* Echo Reply, SYN-ACK / RST: their probe_dst is the sender */
+		return REPLY_DEST;
+	}
+}
+
+bool
+transport_check_reply(const struct transport_params *tp,
+    const struct pkt_reply *pr, bool any_ident, struct reply *r)
+{
+	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
+	    !ident_ours(tp, pr, any_ident) ||
+	    !addr_eq(&pr->probe_dst, &tp->target) ||
+	    !transport_cookie_ok(tp, pr))
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->kind = kind_of(tp, pr);
+	r->seq = pr->seq;
+	r->from = pr->src;
+	r->probe_dst = pr->probe_dst;
+	r->icmp_type = pr->type;
+	r->icmp_code = pr->code;
+	r->reply_ttl = pr->reply_ttl;
+	r->mpls = pr->mpls;
+	return true;
 }

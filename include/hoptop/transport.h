@@ -104,5 +104,19 @@ uint32_t transport_random_cookie(void);
  */
 bool transport_cookie_ok(
     const struct transport_params *tp, const struct pkt_reply *pr);
+/*
+ * The one reply checker (net and sim both call it): whether a parsed
+ * packet answers one of tp's probes, and as what. Ours means: a probe
+ * kind (not PKT_OTHER) of tp's protocol; the ICMP identifier (unless
+ * any_ident: a ping socket, whose identifier the kernel chose and checked),
+ * or a source port of the flows and the destination port; a probe that
+ * was going to the target; the cookie (transport_cookie_ok). Kind: Time
+ * Exceeded; Echo Reply, SYN-ACK or RST, or a UDP Port Unreachable sent by
+ * the target itself, is REPLY_DEST; every other Destination Unreachable
+ * (a Port Unreachable from another host included) is REPLY_UNREACH.
+ * Returns true with *r filled (rx_ns 0: the caller's), false to drop.
+ */
+bool transport_check_reply(const struct transport_params *tp,
+    const struct pkt_reply *pr, bool any_ident, struct reply *r);
 
 #endif
