@@ -16,6 +16,7 @@
 #include "hoptop/dns.h"
 #include "hoptop/engine.h"
 #include "hoptop/loop.h"
+#include "hoptop/names.h"
 #include "hoptop/net.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
@@ -43,17 +44,21 @@ struct run {
 	char target_name[256];
 };
 
-/* Prints "hoptop: MESSAGE" on stderr; returns status for the caller. */
+/*
+ * Prints "hoptop: MESSAGE" on stderr, sanitised (it may echo what the user
+ * or a file gave); returns status for the caller.
+ */
 static int __attribute__((format(printf, 2, 3)))
 fail(int status, const char *fmt, ...)
 {
+	char msg[1024], safe[2048];
 	va_list ap;
 
-	fputs("hoptop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(
+	    stderr, "hoptop: %s\n", names_sanitize(msg, safe, sizeof(safe)));
 	return status;
 }
 
@@ -86,8 +91,8 @@ resolve_target(struct run *r, char *err, size_t errlen)
 	freeaddrinfo(res);
 	/* A name with several addresses: say which one is traced. */
 	if (n > 1 && addr_parse(r->o.target, &numeric) != 0)
-		fprintf(stderr, "hoptop: %s has %d addresses, tracing %s\n",
-		    r->o.target, n, addr_str(&r->tp.target, ip, sizeof(ip)));
+		fail(0, "%s has %d addresses, tracing %s", r->o.target, n,
+		    addr_str(&r->tp.target, ip, sizeof(ip)));
 	return 0;
 }
 
@@ -116,8 +121,8 @@ open_transport(struct run *r, char *err, size_t errlen)
 			    tp->family == AF_INET6 ? '6' : '4');
 			return -1;
 		}
-		snprintf(r->target_name, sizeof(r->target_name), "%s",
-		    netsim_name(r->ns));
+		names_sanitize(
+		    netsim_name(r->ns), r->target_name, sizeof(r->target_name));
 		r->t = sim_new(r->ns, tp, &clock_monotonic);
 		return 0;
 	}
@@ -127,7 +132,7 @@ open_transport(struct run *r, char *err, size_t errlen)
 	if (resolve_target(r, err, errlen) == -1)
 		return -1;
 	tp->family = r->tp.target.family;
-	snprintf(r->target_name, sizeof(r->target_name), "%s", r->o.target);
+	names_sanitize(r->o.target, r->target_name, sizeof(r->target_name));
 	r->t = net_transport_new(r->np, tp, err, errlen);
 	return r->t == NULL ? -1 : 0;
 }
@@ -136,8 +141,10 @@ static void
 fill_meta(struct run *r)
 {
 	struct report_meta *m = &r->meta;
+	char host[sizeof(r->host)] = "";
 
-	gethostname(r->host, sizeof(r->host) - 1);
+	gethostname(host, sizeof(host) - 1);
+	names_sanitize(host, r->host, sizeof(r->host));
 	m->version = HOPTOP_VERSION;
 	m->source_host = r->host;
 	m->target_name = r->target_name;
@@ -213,7 +220,7 @@ open_dns(const struct options *o)
 	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
 	    err, sizeof(err));
 	if (d == NULL)
-		fprintf(stderr, "hoptop: names are off: %s\n", err);
+		fail(0, "names are off: %s", err);
 	else
 		dns_enable_asn(d, o->show_asn);
 	return d;
@@ -265,10 +272,16 @@ open_ui(struct run *r)
 	return 0;
 }
 
+/* A scenario's host name, sanitised like every string from a file. */
 static int
 scenario_name(void *ctx, const struct haddr *a, char *buf, size_t len)
 {
-	return netsim_host_name(ctx, a, buf, len);
+	char raw[256];
+
+	if (netsim_host_name(ctx, a, raw, sizeof(raw)) != 1)
+		return 0;
+	names_sanitize(raw, buf, len);
+	return 1;
 }
 
 /* Runs the loop in the chosen mode; returns the exit status. */

@@ -87,14 +87,17 @@ rows_next(struct rows *it, struct row *out)
 	return false;
 }
 
-/* Replaces control bytes (and DEL) with '?'. */
+/*
+ * Escapes in place (names_sanitize) what must not reach a terminal; s
+ * holds len bytes.
+ */
 static char *
-clean(char *s)
+clean(char *s, size_t len)
 {
-	for (char *c = s; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return s;
+	char raw[HOST_TEXT_LEN];
+
+	snprintf(raw, sizeof(raw), "%s", s);
+	return names_sanitize(raw, s, len);
 }
 
 static const char *
@@ -106,7 +109,7 @@ host_text(const struct report_view *v, const struct responder *r, char *buf,
 		return buf;
 	}
 	names_format(v->namer, v->mode, &r->addr, buf, len);
-	return clean(buf);
+	return clean(buf, len);
 }
 
 /* The name from the namer regardless of the view's mode; false if none. */
@@ -120,7 +123,7 @@ host_name(const struct report_view *v, const struct responder *r, char *buf,
 	    n->name(n->ctx, &r->addr, buf, len) != 1)
 		return false;
 	buf[len - 1] = '\0';
-	clean(buf);
+	clean(buf, len);
 	return true;
 }
 
@@ -299,9 +302,12 @@ fit(char *s, int w)
 static void
 text_what(FILE *f, const struct path *p, const struct report_meta *m)
 {
-	char ip[ADDR_STRLEN];
+	char ip[ADDR_STRLEN], tn[HOST_TEXT_LEN];
 	const char *ips = target_ip(p, m, ip, sizeof(ip));
 	const char *name = str_or(m->target_name, ips);
+
+	if (name != NULL)
+		name = names_sanitize(name, tn, sizeof(tn));
 
 	fprintf(f, "%s", str_or(m->proto, "?"));
 	if (m->port > 0 && m->proto != NULL && strcmp(m->proto, "ICMP") != 0)
@@ -343,7 +349,7 @@ text_titles(FILE *f, const struct report_meta *m, const struct report_view *v,
 	if (m->show_asn)
 		w += asw + 1;
 	snprintf(src, sizeof(src), "%s", str_or(m->source_host, ""));
-	fit(clean(src), w);
+	fit(clean(src, sizeof(src)), w);
 	fprintf(f, "HOST: %-*s", w, src);
 	cols = view_cols(v, &ncols);
 	for (int i = 0; i < ncols; i++) {
@@ -433,23 +439,18 @@ push(json_t *a, json_t *v, int *bad)
 		(*bad)++;
 }
 
-/* A JSON string, or null for NULL; bytes that are not UTF-8 become '?'. */
+/*
+ * A JSON string, or null for NULL; sanitised (names_sanitize: controls and
+ * bytes that are not UTF-8 become \xHH), so it is always valid UTF-8.
+ */
 static json_t *
 jstr(const char *s)
 {
-	char buf[HOST_TEXT_LEN];
-	json_t *j;
+	char buf[4 * HOST_TEXT_LEN];
 
 	if (s == NULL)
 		return json_null();
-	j = json_string(s);
-	if (j != NULL)
-		return j;
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (char *c = buf; *c != '\0'; c++)
-		if ((unsigned char)*c >= 0x80)
-			*c = '?';
-	return json_string(buf);
+	return json_string(names_sanitize(s, buf, sizeof(buf)));
 }
 
 static json_t *
@@ -768,10 +769,16 @@ report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
 
 /* ---- Markdown ---- */
 
-/* Writes s with the characters that would break a table cell escaped. */
+/*
+ * Writes s sanitised, with the characters that would break a table cell
+ * escaped.
+ */
 static void
-md_text(FILE *f, const char *s)
+md_text(FILE *f, const char *raw)
 {
+	char buf[HOST_TEXT_LEN];
+	const char *s = names_sanitize(raw, buf, sizeof(buf));
+
 	for (; *s != '\0'; s++) {
 		if (*s == '|' || *s == '\\')
 			fputc('\\', f);
@@ -871,14 +878,15 @@ report_write_markdown(FILE *f, const struct path *p,
 int
 report_once_header(FILE *f, const struct report_meta *m)
 {
-	char ip[ADDR_STRLEN];
+	char ip[ADDR_STRLEN], tn[HOST_TEXT_LEN];
 	int iphdr = m->target_addr.family == AF_INET6 ? 40 : 20;
 
 	errno = 0;
 	addr_str(&m->target_addr, ip, sizeof(ip));
 	fprintf(f, "traceroute to %s (%s), %d hops max, %d byte packets%s\n",
-	    str_or(m->target_name, ip), ip, m->max_ttl,
-	    iphdr + PACKET_DEFAULT_SIZE, m->simulated ? " (simulated)" : "");
+	    names_sanitize(str_or(m->target_name, ip), tn, sizeof(tn)), ip,
+	    m->max_ttl, iphdr + PACKET_DEFAULT_SIZE,
+	    m->simulated ? " (simulated)" : "");
 	return finish(f);
 }
 
@@ -1054,7 +1062,7 @@ write_snapshot(int fd, time_t when, const struct path *p,
 		return -1;
 	}
 	snprintf(target, sizeof(target), "%s", str_or(m->target_name, "?"));
-	clean(target);
+	clean(target, sizeof(target));
 	errno = 0;
 	fprintf(f, "hoptop snapshot of %s at %s\n\n", target,
 	    utc_time(when, T_HUMAN, t, sizeof(t)));

@@ -25,6 +25,7 @@
 
 #include "hoptop/clock.h"
 #include "hoptop/column.h"
+#include "hoptop/names.h"
 #include "hoptop/ui.h"
 
 #define MIN_COLS       50
@@ -83,12 +84,14 @@ char_at(const struct ui *u, const char *s, int *cols, bool *bad)
 	size_t n;
 
 	*cols = 1;
-	*bad = c < 0x20 || c == 0x7f;
+	*bad = names_safe_char(s) == 0; /* the one sanitiser's rule */
 	if (c < 0x80)
 		return 1;
-	*bad = true;
-	if (!u->utf8)
+	if (*bad || !u->utf8) {
+		*bad = true;
 		return 1;
+	}
+	*bad = true;
 	memset(&st, 0, sizeof(st));
 	n = mbrtowc(&wc, s, strnlen(s, MB_CUR_MAX), &st);
 	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)

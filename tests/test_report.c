@@ -450,21 +450,45 @@ test_report_write_text_cuts_long_host(void **state)
 	free(out);
 }
 
-/* Control bytes in a name (a hostile PTR record) never reach the output. */
+/*
+ * Control bytes in a name (a hostile PTR record) or in the target never
+ * reach the output: C0, DEL, C1 (U+009B is CSI) and invalid UTF-8 come out
+ * as \xHH (JSON then escapes the backslash); a valid "é" stays.
+ */
 static void
 test_report_writers_clean_control_bytes(void **state)
 {
-	writer_fn writers[] = {report_write_text, report_write_markdown,
-	    report_write_csv, report_write_json};
-	struct namer n = {same_name, NULL, (void *)"evil\x1b[2J\rname"};
+	static const struct {
+		writer_fn fn;
+		const char *want;
+	} writers[] = {
+	    {report_write_text,
+	        "evil\\x1b[2J\\x0dn\\xc2\\x9b\\x7f\\xff\xc3\xa9"},
+	    {report_write_markdown,
+	        "evil\\\\x1b[2J\\\\x0dn\\\\xc2\\\\x9b\\\\x7f\\\\xff\xc3\xa9"},
+	    {report_write_csv,
+	        "evil\\x1b[2J\\x0dn\\xc2\\x9b\\x7f\\xff\xc3\xa9"},
+	    {report_write_json,
+	        "evil\\\\x1b[2J\\\\x0dn\\\\xc2\\\\x9b\\\\x7f\\\\xff\xc3\xa9"},
+	};
+	const char *bad = "evil\x1b[2J\rn\xc2\x9b\x7f\xff\xc3\xa9";
+	struct namer n = {same_name, NULL, (void *)bad};
 	struct report_meta m = test_meta();
 	struct report_view v = {&n, NAMES_HOST, NULL, 0};
 
+	m.target_name = bad;
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
-		char *out = run_writer(writers[i], *state, &m, &v);
+		char *out = run_writer(writers[i].fn, *state, &m, &v);
 
 		assert_null(strchr(out, 0x1b));
-		assert_non_null(strstr(out, "evil?[2J?name"));
+		assert_null(strstr(out, "\rn")); /* CSV ends lines with CR LF */
+		assert_null(strstr(out, "\xc2\x9b"));
+		if (strchr(out, 0x7f) != NULL)
+			fail_msg("writer %zu: DEL in:\n%s", i, out);
+		assert_null(strchr(out, (char)0xff));
+		if (strstr(out, writers[i].want) == NULL)
+			fail_msg("writer %zu: no '%s' in:\n%s", i,
+			    writers[i].want, out);
 		free(out);
 	}
 }
