@@ -328,7 +328,7 @@ run(struct run *r)
 		return fail(EXIT_RUNTIME, "select failed: %s", strerror(errno));
 	if (r->o.mode == MODE_REPORT && write_report(r, &v) != 0)
 		return EXIT_RUNTIME;
-	return sig == SIGTERM || sig == SIGHUP ? EXIT_RUNTIME : 0;
+	return sig != 0 && sig != SIGINT ? EXIT_RUNTIME : 0;
 }
 
 static void

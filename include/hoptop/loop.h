@@ -38,7 +38,11 @@ struct loop_parts {
 	bool keys_off;        /* internal: stdin at end of file */
 };
 
-/* Sets SIGINT/SIGTERM/SIGHUP/SIGWINCH handlers (they only set flags). */
+/*
+ * Sets handlers (they only set flags) for SIGWINCH and every signal whose
+ * default action would end the process (INT, TERM, HUP, QUIT, USR1, USR2,
+ * ALRM, ..., real-time): the loop ends and the terminal is restored.
+ */
 void loop_install_signals(void);
 /* The signal that asked us to stop, or 0. */
 int loop_stop_signal(void);
