@@ -326,9 +326,12 @@ print_settled(struct loop_parts *lp, int *next_ttl, int64_t now)
 		if (h->st.sent < (uint32_t)lp->once_probes ||
 		    stats_pending(&h->st) > 0 || hop_names_pending(lp, h, now))
 			return false;
-		report_once_line(
-		    lp->once_out, p, *next_ttl, lp->once_probes, lp->once_view);
-		fflush(lp->once_out);
+		if (report_once_line(lp->once_out, p, *next_ttl,
+		        lp->once_probes, lp->once_view) != 0 ||
+		    fflush(lp->once_out) != 0) {
+			lp->once_errno = errno != 0 ? errno : EIO;
+			return true; /* nothing more can be said */
+		}
 		if (p->dest_ttl > 0 && *next_ttl >= p->dest_ttl)
 			return true;
 		(*next_ttl)++;

@@ -317,8 +317,9 @@ run(struct run *r)
 		lp.once_out = stdout;
 		lp.once_probes = r->o.probes;
 		lp.once_view = &v;
-		report_once_header(stdout, &r->meta);
-		fflush(stdout);
+		if (report_once_header(stdout, &r->meta) != 0)
+			return fail(EXIT_RUNTIME, "cannot write the output: %s",
+			    strerror(errno));
 	}
 	rc = loop_run(&lp);
 	sig = loop_stop_signal();
@@ -326,6 +327,9 @@ run(struct run *r)
 	r->ui = NULL;
 	if (rc != 0)
 		return fail(EXIT_RUNTIME, "select failed: %s", strerror(errno));
+	if (lp.once_errno != 0)
+		return fail(EXIT_RUNTIME, "cannot write the output: %s",
+		    strerror(lp.once_errno));
 	if (r->o.mode == MODE_REPORT && write_report(r, &v) != 0)
 		return EXIT_RUNTIME;
 	return sig != 0 && sig != SIGINT ? EXIT_RUNTIME : 0;
@@ -341,6 +345,28 @@ teardown(struct run *r)
 	transport_free(r->t);
 	net_prep_free(r->np);
 	netsim_free(r->ns);
+}
+
+/* 0, or 1 after saying why, if anything written to stdout was lost. */
+static int
+check_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return fail(EXIT_RUNTIME, "cannot write the output: %s",
+		    strerror(errno != 0 ? errno : EIO));
+	return 0;
+}
+
+/* --help or --version. */
+static int
+print_info(const struct options *o)
+{
+	errno = 0;
+	if (o->help)
+		fputs(cli_usage(), stdout);
+	else
+		printf("hoptop %s\n", HOPTOP_VERSION);
+	return check_stdout();
 }
 
 /*
@@ -375,14 +401,8 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if (status == -1)
 		return fail(EXIT_USAGE, "%s", err);
-	if (r.o.help) {
-		fputs(cli_usage(), stdout);
-		return 0;
-	}
-	if (r.o.version) {
-		printf("hoptop %s\n", HOPTOP_VERSION);
-		return 0;
-	}
+	if (r.o.help || r.o.version)
+		return print_info(&r.o);
 	if (settle_options(&r.o, err, sizeof(err)) == -1)
 		return fail(EXIT_USAGE, "%s", err);
 	loop_install_signals();
@@ -399,5 +419,5 @@ main(int argc, char **argv)
 	}
 	status = run(&r);
 	teardown(&r);
-	return status;
+	return status == 0 ? check_stdout() : status;
 }

@@ -30,7 +30,8 @@ struct loop_parts {
 	FILE *once_out;
 	int once_probes;
 	const struct report_view *once_view;
-	int64_t done_ns;      /* internal: when the engine finished */
+	int once_errno;  /* out: why a --once line could not be written, or 0 */
+	int64_t done_ns; /* internal: when the engine finished */
 	int64_t drawn_ns;     /* internal: the last draw */
 	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
 	unsigned named_resp;  /* internal: responders when names were asked */
