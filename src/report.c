@@ -982,24 +982,29 @@ safe_target(const char *s, char *buf, size_t len)
 		snprintf(buf, len, "target");
 }
 
-/* Creates a new temp file in dir (name into tmp); returns its fd or -1. */
+/*
+ * Creates a new temp file in dir with an unpredictable name (mkostemps:
+ * O_CREAT | O_EXCL, so an existing name or symlink is never opened; name
+ * into tmp), with the mode a plain 0666 create would get under the umask.
+ * Returns its fd or -1.
+ */
 static int
 open_temp(const char *dir, char *tmp, size_t len)
 {
-	for (int i = 0; i < SNAP_TRIES; i++) {
-		int fd, n = snprintf(tmp, len, "%s/.hoptop-snapshot-%ld-%d.tmp",
-		            dir, (long)getpid(), i);
+	int fd, n = snprintf(tmp, len, "%s/.hoptop-snapshot-XXXXXX.tmp", dir);
+	mode_t mask;
 
-		if (n < 0 || (size_t)n >= len) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	errno = EEXIST;
-	return -1;
+	fd = mkostemps(tmp, 4, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	return fd;
 }
 
 /* Renames from to to unless to exists (EEXIST). */

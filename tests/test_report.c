@@ -921,6 +921,44 @@ test_report_snapshot_missing_dir(void **state)
 	free(dir);
 }
 
+/*
+ * Someone who can write the directory pre-creates every temp name the old
+ * scheme would try (.hoptop-snapshot-PID-0..99.tmp, some as symlinks to a
+ * file of theirs): s still works, follows no link, and leaves those alone.
+ */
+static void
+test_report_snapshot_predictable_temp_names_taken(void **state)
+{
+	struct report_meta m = test_meta();
+	struct report_view v = test_view(NAMES_HOST);
+	char *dir = make_temp_dir(), out[512], name[600], victim[600];
+	struct stat st;
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	assert_non_null(f);
+	fclose(f);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "%s/.hoptop-snapshot-%ld-%d.tmp",
+		    dir, (long)getpid(), i);
+		if (i % 2 == 0)
+			assert_int_equal(symlink(victim, name), 0);
+		else
+			assert_int_equal(mkdir(name, 0700), 0);
+	}
+	assert_int_equal(
+	    report_snapshot(dir, T_STARTED, *state, &m, &v, out, sizeof(out)),
+	    0);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 0); /* never written through a link */
+	assert_int_equal(count_entries(dir), 102); /* + the snapshot only */
+	assert_int_equal(stat(out, &st), 0);
+	assert_true(st.st_size > 0);
+	remove_dir(dir);
+	free(dir);
+}
+
 /* The name does not fit the caller's buffer: -1, and nothing left. */
 static void
 test_report_snapshot_out_too_small(void **state)
@@ -966,6 +1004,7 @@ main(void)
 	    PATH_TEST(test_report_snapshot_unwritable_dir),
 	    PATH_TEST(test_report_snapshot_missing_dir),
 	    PATH_TEST(test_report_snapshot_out_too_small),
+	    PATH_TEST(test_report_snapshot_predictable_temp_names_taken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
