@@ -455,6 +455,33 @@ add_word(struct parse *ps, const char *word)
 	ps->nwords++;
 }
 
+/* Arguments that would be silently ignored, and an empty TARGET. */
+static int
+finish_ignored(struct parse *ps)
+{
+	const struct options *o = ps->o;
+
+	if (o->demo && o->target != NULL) {
+		snprintf(ps->err, ps->errlen,
+		    "--demo takes no TARGET: '%.40s' (the simulated path has "
+		    "its own; a scenario file is --demo=FILE)",
+		    o->target);
+		return -1;
+	}
+	if (o->target != NULL && o->target[0] == '\0') {
+		snprintf(ps->err, ps->errlen,
+		    "empty TARGET (give a host name or an address)");
+		return -1;
+	}
+	if (o->mode == MODE_ONCE && o->count >= 0) {
+		snprintf(ps->err, ps->errlen,
+		    "--once runs one cycle: -c does not apply (drop -c, or "
+		    "use -r -c N)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks what only the whole command line shows; fills the choices in. */
 static int
 finish(struct parse *ps)
@@ -485,7 +512,7 @@ finish(struct parse *ps)
 		    "--demo)");
 		return -1;
 	}
-	return 0;
+	return finish_ignored(ps);
 }
 
 /*

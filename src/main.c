@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -347,6 +348,31 @@ teardown(struct run *r)
 	netsim_free(r->ns);
 }
 
+/*
+ * -o as given: an existing directory this user can write into (checked
+ * at start, with privileges already dropped, not when s is pressed).
+ * Returns 0, or -1 with a message.
+ */
+static int
+check_export_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		snprintf(err, errlen, "-o: %s: %s (give an existing directory)",
+		    dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, errlen,
+		    "-o: %s is not a directory (give a directory)", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		snprintf(err, errlen,
+		    "-o: %s: %s (give a directory you can write)", dir,
+		    strerror(errno));
+	else
+		return 0;
+	return -1;
+}
+
 /* 0, or 1 after saying why, if anything written to stdout was lost. */
 static int
 check_stdout(void)
@@ -394,6 +420,7 @@ main(int argc, char **argv)
 {
 	static struct run r;
 	char err[512] = "";
+	bool export_given;
 	int status;
 
 	status = cli_parse(argc, argv, &r.o, err, sizeof(err));
@@ -403,12 +430,18 @@ main(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s", err);
 	if (r.o.help || r.o.version)
 		return print_info(&r.o);
+	export_given = r.o.export_dir != NULL;
 	if (settle_options(&r.o, err, sizeof(err)) == -1)
 		return fail(EXIT_USAGE, "%s", err);
 	loop_install_signals();
 	if (open_transport(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_RUNTIME, "%s", err);
+	}
+	if (export_given &&
+	    check_export_dir(r.o.export_dir, err, sizeof(err)) == -1) {
+		teardown(&r);
+		return fail(EXIT_USAGE, "%s", err);
 	}
 	fill_meta(&r);
 	make_engine(&r);

@@ -1496,28 +1496,59 @@ netsim_parse(const char *json, char *err, size_t errlen)
 	return from_json(root, src, err, errlen);
 }
 
+/*
+ * Reads at most NETSIM_MAX_FILE bytes of file into a new buffer (*len
+ * bytes, freed by the caller). NULL with a message in err when it cannot
+ * be read or is bigger: a bounded read, never the whole of a huge file.
+ */
+static char *
+read_bounded(const char *file, size_t *len, char *err, size_t errlen)
+{
+	char *buf;
+	FILE *f = fopen(file, "r");
+	int e;
+
+	if (f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", file, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	buf = xmalloc(NETSIM_MAX_FILE + 1);
+	*len = fread(buf, 1, NETSIM_MAX_FILE + 1, f);
+	e = ferror(f) ? errno : 0;
+	fclose(f);
+	if (e != 0 || *len > NETSIM_MAX_FILE) {
+		if (e != 0)
+			snprintf(err, errlen, "%s: %s", file, strerror(e));
+		else
+			snprintf(err, errlen,
+			    "%s: too big (over %d KiB; a scenario is a small "
+			    "JSON file)",
+			    file, NETSIM_MAX_FILE / 1024);
+		free(buf);
+		errno = e != 0 ? e : EFBIG;
+		return NULL;
+	}
+	return buf;
+}
+
 struct netsim *
 netsim_load(const char *file, char *err, size_t errlen)
 {
-	char dummy[256];
+	char dummy[256], *buf;
 	json_error_t je;
 	json_t *root;
-	FILE *f;
+	size_t len;
 
 	if (err == NULL || errlen == 0) {
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
-	f = fopen(file, "r");
-	if (f == NULL) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", file, strerror(e));
-		errno = e;
+	if ((buf = read_bounded(file, &len, err, errlen)) == NULL)
 		return NULL;
-	}
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-	fclose(f);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
 	if (root == NULL) {
 		json_fail(err, errlen, file, &je);
 		errno = EINVAL;

@@ -17,11 +17,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "hoptop/report.h"
 
@@ -245,6 +247,72 @@ finish(FILE *f)
 
 /* ---- text ---- */
 
+/*
+ * The columns the character at s takes on a terminal, and its length in
+ * *len. Text here is sanitised (valid UTF-8); widths are wcwidth's in a
+ * UTF-8 locale whatever the process locale, 1 if there is none.
+ */
+static int
+char_cols(const char *s, size_t *len)
+{
+	static locale_t utf8;
+	locale_t old;
+	mbstate_t st;
+	wchar_t wc;
+	int w = 1;
+
+	*len = names_safe_char(s);
+	if (*len <= 1) {
+		*len = 1;
+		return 1;
+	}
+	if (utf8 == (locale_t)0)
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8 == (locale_t)0)
+		return 1;
+	old = uselocale(utf8);
+	memset(&st, 0, sizeof(st));
+	if (mbrtowc(&wc, s, *len, &st) == *len)
+		w = wcwidth(wc);
+	uselocale(old);
+	return w < 0 ? 1 : w;
+}
+
+/* The columns s takes. */
+static int
+text_cols(const char *s)
+{
+	int w = 0;
+	size_t n;
+
+	for (; *s != '\0'; s += n)
+		w += char_cols(s, &n);
+	return w;
+}
+
+/* Cuts s to at most w columns, ending in "..." if cut (whole characters). */
+static void
+fit(char *s, int w)
+{
+	int used = 0, cw;
+	size_t o = 0, n;
+
+	if (text_cols(s) <= w)
+		return;
+	while (s[o] != '\0' && used + (cw = char_cols(s + o, &n)) <= w - 3) {
+		used += cw;
+		o += n;
+	}
+	memcpy(s + o, "...", 4);
+}
+
+/* s, then blanks up to w columns. */
+static void
+put_padded(FILE *f, const char *s, int w)
+{
+	fprintf(f, "%s%*s", s, w > text_cols(s) ? w - text_cols(s) : 0, "");
+}
+
 /* Host column width: fits the longest host, within the min and max. */
 static int
 text_host_width(const struct path *p, const struct report_view *v)
@@ -256,7 +324,7 @@ text_host_width(const struct path *p, const struct report_view *v)
 
 	rows_start(&it, p);
 	while (rows_next(&it, &rw)) {
-		int n = (int)strlen(host_text(v, rw.r, buf, sizeof(buf)));
+		int n = text_cols(host_text(v, rw.r, buf, sizeof(buf)));
 
 		if (rw.index > 0)
 			n += EXTRA_INDENT;
@@ -282,20 +350,6 @@ text_as_width(const struct path *p, const struct report_view *v)
 			w = n;
 	}
 	return w;
-}
-
-/* Cuts s to at most w bytes, ending in "..." if cut (on a UTF-8 start). */
-static void
-fit(char *s, int w)
-{
-	int n;
-
-	if ((int)strlen(s) <= w)
-		return;
-	n = w - 3;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(s + n, "...", 4);
 }
 
 /* "ICMP (raw socket) to name (ip)": protocol, method and target. */
@@ -350,7 +404,8 @@ text_titles(FILE *f, const struct report_meta *m, const struct report_view *v,
 		w += asw + 1;
 	snprintf(src, sizeof(src), "%s", str_or(m->source_host, ""));
 	fit(clean(src, sizeof(src)), w);
-	fprintf(f, "HOST: %-*s", w, src);
+	fputs("HOST: ", f);
+	put_padded(f, src, w);
 	cols = view_cols(v, &ncols);
 	for (int i = 0; i < ncols; i++) {
 		const struct column *c = column_get(cols[i]);
@@ -393,7 +448,7 @@ text_row(FILE *f, const struct row *rw, const struct report_meta *m,
 		fprintf(f, "%-*s ", asw, as_text(v, rw->r, as, sizeof(as)));
 	host_text(v, rw->r, host, sizeof(host));
 	fit(host, w);
-	fprintf(f, "%-*s", end > 0 ? w : 0, host);
+	put_padded(f, host, end > 0 ? w : 0);
 	for (int i = 0; i < end; i++)
 		fprintf(f, " %*s", column_get(cols[i])->width,
 		    cell(cols[i], rw, val, sizeof(val)));

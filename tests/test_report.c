@@ -450,6 +450,58 @@ test_report_write_text_cuts_long_host(void **state)
 	free(out);
 }
 
+/* Names of 1- and 2-column characters, by the address's last byte. */
+static const char *const wide_names[] = {"plain.example",
+    "caf\xc3\xa9.\xc3\xa9t\xc3\xa9.example",
+    "\xe4\xb8\xad\xe6\x96\x87.example"};
+static const int wide_cols[] = {13, 16, 12};
+
+static int
+wide_name(void *ctx, const struct haddr *a, char *buf, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)&a->u.v4;
+
+	(void)ctx;
+	snprintf(buf, len, "%s", wide_names[b[3] % 3]);
+	return 1;
+}
+
+/*
+ * Multi-byte host names are padded by the columns they take, not their
+ * bytes: every row's Loss% column starts at the same display column.
+ */
+static void
+test_report_write_text_pads_by_display_width(void **state)
+{
+	struct namer n = {wide_name, NULL, NULL};
+	struct report_meta m = test_meta();
+	struct report_view v = {&n, NAMES_HOST, NULL, 0};
+	char *out = run_writer(report_write_text, *state, &m, &v), *line;
+	int want = -1, rows = 0;
+
+	for (line = strtok(out, "\n"); line != NULL;
+	     line = strtok(NULL, "\n")) {
+		const char *pct = strchr(line, '%');
+		int col, extra = 0;
+
+		if (strstr(line, ".|-- ") == NULL || pct == NULL)
+			continue;
+		for (size_t k = 0; k < 3; k++)
+			if (strstr(line, wide_names[k]) != NULL)
+				extra =
+				    (int)strlen(wide_names[k]) - wide_cols[k];
+		col = (int)(pct - line) - extra;
+		if (want < 0)
+			want = col;
+		if (col != want)
+			fail_msg(
+			    "'%s': %% at column %d, want %d", line, col, want);
+		rows++;
+	}
+	assert_true(rows >= 3);
+	free(out);
+}
+
 /*
  * Control bytes in a name (a hostile PTR record) or in the target never
  * reach the output: C0, DEL, C1 (U+009B is CSI) and invalid UTF-8 come out
@@ -989,6 +1041,7 @@ main(void)
 	    PATH_TEST(test_report_write_text_extra_responder),
 	    PATH_TEST(test_report_write_text_no_view),
 	    PATH_TEST(test_report_write_text_cuts_long_host),
+	    PATH_TEST(test_report_write_text_pads_by_display_width),
 	    PATH_TEST(test_report_writers_clean_control_bytes),
 	    PATH_TEST(test_report_write_json_run),
 	    PATH_TEST(test_report_write_json_hops),
