@@ -962,6 +962,19 @@ static const char *const label_keys[] = {"label", "tc", "s", "ttl", NULL};
 static const char *const change_keys[] = {"at_ms", "hops", NULL};
 static const char *const pair_keys[] = {"v4", "v6", NULL};
 
+/*
+ * Keeps a message one line: it may quote the file (a key, a value, the
+ * text jansson stopped at), so line breaks and other C0 controls there
+ * become blanks. (What reaches a terminal is escaped by the caller.)
+ */
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20)
+			*s = ' ';
+}
+
 /* "FILE: PATH: problem" into the caller's buffer; returns -1. */
 static int __attribute__((format(printf, 3, 4)))
 fail(struct pctx *pc, const char *path, const char *fmt, ...)
@@ -973,6 +986,7 @@ fail(struct pctx *pc, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(pc->err, pc->errlen, "%s: %s: %s", pc->src, path, msg);
+	one_line(pc->err);
 	return -1;
 }
 
@@ -1471,6 +1485,7 @@ json_fail(char *err, size_t errlen, const char *src, const json_error_t *je)
 		    je->text);
 	else
 		snprintf(err, errlen, "%s: %s", src, je->text);
+	one_line(err);
 }
 
 /* ---- public: life cycle ---- */

@@ -1019,6 +1019,34 @@ test_netsim_parse_bad_scenarios_one_line(void **state)
 	assert_null(netsim_parse("{", NULL, 0));
 }
 
+/*
+ * Messages that quote the file stay one line: jansson's "near ..." text
+ * and keys may hold line breaks (found by fuzz_scenario).
+ */
+static void
+test_netsim_parse_quoted_line_breaks_stay_one_line(void **state)
+{
+	static const char *const inputs[] = {
+	    "{\n \"description\": [\n    {\"addrs!: 5}\\\n}\n",
+	    "{\"name\": \"x\", \"source\": {\"v4\": \"10.78.0.2\"}, "
+	    "\"target\": {\"v4\": \"10.78.9.1\"}, \"hops\": [{}], "
+	    "\"names\": {\"a\\nb\": \"h\"}}",
+	    "{\"na\\rme\": 1}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		char err[256] = "";
+
+		assert_null(netsim_parse(inputs[i], err, sizeof(err)));
+		assert_true(err[0] != '\0');
+		for (const char *c = err; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20)
+				fail_msg(
+				    "case %zu: control byte in '%s'", i, err);
+	}
+}
+
 static void
 test_netsim_load_names_the_file(void **state)
 {
@@ -1178,6 +1206,8 @@ main(void)
 	    cmocka_unit_test(test_netsim_demo_json_equals_demo_file),
 	    cmocka_unit_test(test_netsim_load_every_shipped_scenario),
 	    cmocka_unit_test(test_netsim_load_caps_the_file_size),
+	    cmocka_unit_test(
+	        test_netsim_parse_quoted_line_breaks_stay_one_line),
 	    cmocka_unit_test(test_netsim_input_answers_each_ttl),
 	    cmocka_unit_test(test_netsim_input_tcp_open_gives_syn_ack),
 	    cmocka_unit_test(
