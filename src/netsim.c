@@ -964,14 +964,14 @@ static const char *const pair_keys[] = {"v4", "v6", NULL};
 
 /*
  * Keeps a message one line: it may quote the file (a key, a value, the
- * text jansson stopped at), so line breaks and other C0 controls there
- * become blanks. (What reaches a terminal is escaped by the caller.)
+ * text jansson stopped at), so line breaks there become blanks. Other
+ * controls stay for the caller's sanitiser to show escaped.
  */
 static void
 one_line(char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20)
+		if (*s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
 			*s = ' ';
 }
 

@@ -1040,10 +1040,8 @@ test_netsim_parse_quoted_line_breaks_stay_one_line(void **state)
 
 		assert_null(netsim_parse(inputs[i], err, sizeof(err)));
 		assert_true(err[0] != '\0');
-		for (const char *c = err; *c != '\0'; c++)
-			if ((unsigned char)*c < 0x20)
-				fail_msg(
-				    "case %zu: control byte in '%s'", i, err);
+		if (strpbrk(err, "\n\r\v\f") != NULL)
+			fail_msg("case %zu: a line break in '%s'", i, err);
 	}
 }
 
