@@ -89,6 +89,8 @@ tmux -L $sock send-keys -t s1 q
 sleep 0.5
 check "setuid --demo -o root-only: no snapshot written" \
 	test -z "$(ls -A "$tmp/rootonly")"
+check "setuid --demo -o root-only: refused at start" \
+	grep -q "you can write" <<<"$scr"
 
 # A setcap copy running --demo holds no capability.
 asnobody "$tmp/capped" --demo -r -c 60 -i 0.5 >/dev/null 2>&1 &
