@@ -481,7 +481,7 @@ finish(struct parse *ps)
 	}
 	if (o->target == NULL && !o->demo) {
 		snprintf(ps->err, ps->errlen,
-		    "missing TARGET (try: hoptop 192.0.2.1, or hoptop "
+		    "missing TARGET (try: hoptop HOST, or hoptop "
 		    "--demo)");
 		return -1;
 	}
