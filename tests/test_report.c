@@ -401,8 +401,8 @@ test_report_write_text_extra_responder(void **state)
 	assert_non_null(line);
 	line++;
 	*strchr(line, '\n') = '\0';
-	/* Loss% and Snt empty, then Last Avg Best Wrst StDev of 4 x 4.0 ms. */
-	assert_non_null(strstr(line, "4.0    4.0    4.0    4.0    0.0"));
+	/* Loss% and Snt empty, then Last Avg Best Wrst StDev of 4 x 4.00 ms. */
+	assert_non_null(strstr(line, "4.00   4.00   4.00   4.00  0.000"));
 	assert_null(strstr(line, "%"));
 	free(out);
 }

@@ -509,7 +509,7 @@ test_ui_draw_table_rows(void **state)
 	}
 	assert_cell(head, r, "Loss%", "10.0%");
 	assert_cell(head, r, "Snt", "10");
-	assert_cell(head, r, "Avg", "6.7");
+	assert_cell(head, r, "Avg", "6.67");
 	assert_cell(head, row(8), "Loss%", "100.0%");
 	/* the responder line: its own numbers, no Snt or Loss% */
 	column_format(COL_AVG, &h2->resp[1].st, want, sizeof(want));
@@ -647,13 +647,18 @@ test_ui_read_key_jitter_columns(void **state)
 	for (i = 0; i < column_set_jitter_n; i++)
 		assert_non_null(
 		    strstr(row(4), column_get(column_set_jitter[i])->title));
-	assert_null(strstr(row(4), "Loss%"));
+	/* The jitter view keeps the loss in view, drops Avg/StDev. */
+	assert_non_null(strstr(row(4), "Loss%"));
+	assert_non_null(strstr(row(4), "Snt"));
+	assert_non_null(strstr(row(4), "Javg"));
+	assert_non_null(strstr(row(4), "Jmax"));
+	assert_null(strstr(row(4), "StDev"));
 	ui_view(T.u, &v);
 	assert_ptr_equal(v.cols, column_set_jitter);
 	assert_int_equal(v.ncols, column_set_jitter_n);
 	assert_int_equal(press("j"), UI_REDRAW);
 	draw(p, &h);
-	assert_non_null(strstr(row(4), "Loss%"));
+	assert_non_null(strstr(row(4), "StDev"));
 	ui_view(T.u, &v);
 	assert_ptr_equal(v.cols, column_set_default);
 	term_close();
