@@ -219,7 +219,14 @@ draw_title(const struct ui *u, const struct ui_header *h, int cols)
 	snprintf(buf, sizeof(buf), "hoptop %s", h->version ? h->version : "");
 	x = put_attr(u, 0, 0, cols - 10, buf, A_BOLD) + 2;
 	if (h->simulated)
-		put_attr(u, 0, x, cols - 10 - x, " SIMULATED ", tag_attr(u));
+		x += put_attr(
+		         u, 0, x, cols - 10 - x, " SIMULATED ", tag_attr(u)) +
+		     2;
+	if (h->note != NULL && x < cols - 10) {
+		snprintf(buf, sizeof(buf), "names: %s", h->note);
+		put_attr(u, 0, x, cols - 10 - x, buf,
+		    u->color ? COLOR_PAIR(PAIR_YELLOW) : A_BOLD);
+	}
 	if (localtime_r(&h->now, &tm) != NULL &&
 	    strftime(clk, sizeof(clk), "%H:%M:%S", &tm) > 0)
 		put_right(u, 0, cols - 9, 8, clk);

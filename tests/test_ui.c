@@ -476,6 +476,26 @@ test_ui_draw_header_utf8(void **state)
 	term_close();
 }
 
+/* A problem with names (a dead resolver) shows in the title line. */
+static void
+test_ui_draw_header_note(void **state)
+{
+	struct ui_config c = config(NAMES_ADDR, false);
+	struct ui_header h = header();
+	struct path *p = P = sample_path();
+
+	(void)state;
+	term_open(100, 30, ASCII, &c);
+	draw(p, &h);
+	assert_null(strstr(row(0), "names:"));
+	h.note = "the DNS server does not answer";
+	draw(p, &h);
+	assert_non_null(
+	    strstr(row(0), "names: the DNS server does not answer"));
+	assert_non_null(strstr(row(0), "hoptop "));
+	term_close();
+}
+
 /* Rows, the silent hop, the second responder and aligned columns. */
 static void
 test_ui_draw_table_rows(void **state)
@@ -1082,6 +1102,7 @@ main(void)
 	        test_ui_open_once_and_close_twice, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_header, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_header_utf8, teardown),
+	    cmocka_unit_test_teardown(test_ui_draw_header_note, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_table_rows, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_responder_utf8, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_loss_colours, teardown),

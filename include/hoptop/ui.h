@@ -42,6 +42,7 @@ struct ui_header {
 	unsigned cycles;
 	bool paused;
 	time_t now;
+	const char *note; /* a problem to show (names not coming), or NULL */
 };
 
 struct ui_config {
