@@ -191,6 +191,7 @@ apply(struct loop_parts *lp, enum ui_action a)
 		break;
 	case UI_RESET:
 		engine_reset(e);
+		lp->meta->reset = time(NULL);
 		ui_message(lp->ui, "statistics reset");
 		break;
 	case UI_SNAPSHOT:

@@ -886,10 +886,13 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 	draw_box(u, &b, buf);
 	if (h == NULL)
 		return;
+	/* Loss% counts settled probes only: show the arithmetic. */
 	snprintf(buf, sizeof(buf),
-	    "Snt %u  Rcv %u  Loss %.1f%%  %d responder%s", h->st.sent,
-	    h->st.received, stats_loss_pct(&h->st), h->nresp,
-	    h->nresp == 1 ? "" : "s");
+	    "Snt %u  Rcv %u  Lost %u  in flight %u  Loss %.1f%% (%u/%u)  "
+	    "%d responder%s",
+	    h->st.sent, h->st.received, h->st.lost, stats_pending(&h->st),
+	    stats_loss_pct(&h->st), h->st.lost, h->st.received + h->st.lost,
+	    h->nresp, h->nresp == 1 ? "" : "s");
 	box_line(u, &b, buf, 0);
 	if (h->nresp == 0) {
 		box_line(u, &b, "no reply from this hop yet", 0);

@@ -810,7 +810,8 @@ test_ui_read_key_details_panel(void **state)
 	assert_int_equal(press("\r"), UI_REDRAW);
 	draw(p, &h);
 	assert_row(" Hop 2 ");
-	assert_row("Snt 10  Rcv 9  Loss 10.0%  2 responders");
+	assert_row("Snt 10  Rcv 9  Lost 1  in flight 0  Loss 10.0% (1/10)  "
+	           "2 responders");
 	y = find("core1.example.net (10.78.1.1)");
 	assert_true(y > 0);
 	r = row(y);
@@ -872,7 +873,8 @@ test_ui_read_key_details_close(void **state)
 	ui_handle_key(T.u, KEY_ENTER);
 	draw(p, &h);
 	assert_row(" Hop 3 ");
-	assert_row("Snt 10  Rcv 0  Loss 100.0%  0 responders");
+	assert_row("Snt 10  Rcv 0  Lost 10  in flight 0  Loss 100.0% (10/10)  "
+	           "0 responders");
 	assert_row("no reply from this hop yet");
 	term_close();
 }
