@@ -347,7 +347,9 @@ main(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s", err);
 	if (r.o.help) {
 		fputs(cli_usage(), stdout);
-		return 0;
+		fputc('\n', stdout);
+		ui_write_keys(stdout);
+		return fflush(stdout) == EOF ? EXIT_RUNTIME : 0;
 	}
 	if (r.o.version) {
 		printf("hoptop %s\n", HOPTOP_VERSION);

@@ -1080,6 +1080,15 @@ too_small(const struct ui *u)
 	return cols < MIN_COLS || rows < MIN_ROWS;
 }
 
+void
+ui_write_keys(FILE *f)
+{
+	fputs("Keys in the monitor:\n", f);
+	for (int i = 0; i < NKEYS; i++)
+		if (keys[i].label != NULL)
+			fprintf(f, "  %-8s %s\n", keys[i].label, keys[i].help);
+}
+
 static bool
 is_enter(int key)
 {
