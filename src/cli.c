@@ -123,9 +123,6 @@ static const char usage_text[] =
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
-    "Keys: q quit, p pause, r reset, n names, +/- probes, d history,\n"
-    "      j jitter, s save snapshot, Up/Down/Enter hop details, ? help\n"
-    "\n"
     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
 const char *

@@ -111,7 +111,11 @@ open_transport(struct run *r, char *err, size_t errlen)
 		            : netsim_demo();
 		if (r->ns == NULL)
 			return -1;
-		tp->family = r->o.family == AF_INET6 ? AF_INET6 : AF_INET;
+		/* without -4/-6: the scenario's IPv4 path, else its IPv6 one */
+		tp->family = r->o.family != AF_UNSPEC ? r->o.family : AF_INET;
+		if (r->o.family == AF_UNSPEC &&
+		    netsim_target(r->ns, AF_INET, &tp->target) != 0)
+			tp->family = AF_INET6;
 		if (netsim_target(r->ns, tp->family, &tp->target) != 0) {
 			snprintf(err, errlen, "the scenario has no IPv%c path",
 			    tp->family == AF_INET6 ? '6' : '4');
@@ -290,7 +294,9 @@ run(struct run *r)
 		v.namer = &r->sim_namer;
 		lp.namer = v.namer;
 	}
-	v.mode = r->o.no_dns || r->dns == NULL ? NAMES_ADDR : NAMES_HOST;
+	/* One rule for every report format: names where any are known
+	 * (the resolver's, or a simulated path's own), unless -n. */
+	v.mode = r->o.no_dns || v.namer == NULL ? NAMES_ADDR : NAMES_HOST;
 	lp.engine = r->e;
 	lp.path = r->p;
 	lp.transport = r->t;
@@ -341,7 +347,9 @@ main(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s", err);
 	if (r.o.help) {
 		fputs(cli_usage(), stdout);
-		return 0;
+		fputc('\n', stdout);
+		ui_write_keys(stdout);
+		return fflush(stdout) == EOF ? EXIT_RUNTIME : 0;
 	}
 	if (r.o.version) {
 		printf("hoptop %s\n", HOPTOP_VERSION);

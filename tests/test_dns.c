@@ -546,8 +546,10 @@ test_dns_dead_server_never_blocks(void **state)
 	assert_false(
 	    run_loop(d, &clock_monotonic, idle, NULL, 1500, bh, &sunk));
 	assert_int_equal(dns_name(d, &a, buf, sizeof(buf)), 0);
+	assert_null(dns_problem(d)); /* in flight: nothing known yet */
 	/* Two tries of 1 s then 2 s: given up after ~3 s, cached negative. */
 	assert_true(run_loop(d, &clock_monotonic, idle, NULL, 3000, bh, &sunk));
+	assert_string_equal(dns_problem(d), "the DNS server does not answer");
 	assert_true(clock_mono_ns() - t0 < 4 * NS_PER_S);
 	assert_int_equal(sunk, 4); /* 2 queries x 2 tries */
 	assert_true(dns_changed(d));
@@ -742,6 +744,7 @@ test_dns_lab_name_and_asn_arrive(void **state)
 	}
 	assert_true(run_loop(lab->d, &lab->clk, idle, NULL, 3000, -1, NULL));
 	assert_true(dns_changed(lab->d));
+	assert_null(dns_problem(lab->d)); /* dnsmasq answers */
 	for (size_t i = 0; i < 3; i++) {
 		struct haddr a = mkaddr(cases[i].addr);
 

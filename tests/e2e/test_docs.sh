@@ -45,14 +45,20 @@ for o in "${longs[@]}" "${shorts[@]}"; do
 done
 e2e_pass "page and completions carry ${#longs[@]} long and ${#shorts[@]} short options"
 
-# Every key --help lists is in the page's KEYS section.
-keys=$(sed -n '/^Keys:/,/^$/p' help.txt)
-e2e_check "--help lists keys" test -n "$keys"
+# Every key of the key table (printed by --help) is in the page's KEYS
+# section and in the README's key list: one source, checked.
+mapfile -t keys < <(sed -n '/^Keys in the monitor:/,$p' help.txt | tail -n +2 |
+	cut -c3-10 | tr ' ' '\n' | grep -v '^$')
+e2e_check "--help lists the keys (${#keys[@]})" test "${#keys[@]}" -gt 15
 awk '/^KEYS/,/^PRIVILEGES/' page.txt >keys.txt
-while read -r k; do
-	grep -qE "(^|[ ,])$k([ ,]|$)" keys.txt || e2e_fail "man page KEYS lacks '$k'"
-done < <(printf '%s\n' "$keys" | sed 's/^Keys://' | tr ',' '\n' |
-	awk '{print $1}' | grep -v '^$' | grep -v '/')
+sed -n '/^### Keys in the monitor/,/^##[^#]/p' "$HOPTOP_SRC/README.md" >readme-keys.txt
+e2e_check "the README has a key list" test -s readme-keys.txt
+for k in "${keys[@]}"; do
+	grep -qE "(^|[ ,(])$(sed 's/[][\.*^$?+(){}|/]/\\&/g' <<<"$k")([ ,)]|$)" keys.txt ||
+		e2e_fail "man page KEYS lacks '$k'"
+	grep -qF -- "\`$k\`" readme-keys.txt ||
+		e2e_fail "README key list lacks \`$k\`"
+done
 
 # The bash completion completes an option.
 # shellcheck disable=SC1090
