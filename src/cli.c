@@ -461,6 +461,7 @@ finish(struct parse *ps)
 	if (settle_mode(ps) == -1)
 		return -1;
 	o->proto = (enum probe_proto)ps->proto.value;
+	o->proto_given = ps->proto.name[0] != '\0';
 	o->family = ps->family.value;
 	if (o->first_ttl > o->max_ttl) {
 		snprintf(ps->err, ps->errlen,

@@ -92,8 +92,9 @@ resolve_target(struct run *r, char *err, size_t errlen)
 }
 
 /* Opens the network or the simulator and makes the transport. */
-static int
-open_transport(struct run *r, char *err, size_t errlen)
+/* Protocol, port, flows and identifier of the probes, from the options. */
+static void
+probe_params(struct run *r)
 {
 	struct transport_params *tp = &r->tp;
 
@@ -105,6 +106,38 @@ open_transport(struct run *r, char *err, size_t errlen)
 	tp->ident = (uint16_t)(getpid() & 0xffff);
 	if (r->o.proto != PROTO_ICMP)
 		tp->ident = (uint16_t)(33000 + getpid() % 16000);
+}
+
+/*
+ * The sockets for the probes. ICMP by default, where neither raw nor ping
+ * sockets are allowed (net.ipv4.ping_group_range closed, no capability):
+ * UDP with IP_RECVERR works for every user, so take it and say so (the
+ * header and the reports name the method too). -I asks for ICMP and gets
+ * the error instead.
+ */
+static int
+prepare_sockets(struct run *r, char *err, size_t errlen)
+{
+	r->np = net_prepare(r->o.proto, r->o.method, err, errlen);
+	if (r->np != NULL || errno != EACCES || r->o.proto != PROTO_ICMP ||
+	    r->o.proto_given)
+		return r->np != NULL ? 0 : -1;
+	r->np = net_prepare(PROTO_UDP, METHOD_UNPRIV, err, errlen);
+	if (r->np == NULL)
+		return -1;
+	fprintf(stderr, "hoptop: no raw or ping sockets for this user (sysctl "
+	                "net.ipv4.ping_group_range): probing with UDP\n");
+	r->o.proto = PROTO_UDP;
+	probe_params(r);
+	return 0;
+}
+
+static int
+open_transport(struct run *r, char *err, size_t errlen)
+{
+	struct transport_params *tp = &r->tp;
+
+	probe_params(r);
 	if (r->o.demo) {
 		r->ns = r->o.demo_file != NULL
 		            ? netsim_load(r->o.demo_file, err, errlen)
@@ -126,8 +159,8 @@ open_transport(struct run *r, char *err, size_t errlen)
 		r->t = sim_new(r->ns, tp, &clock_monotonic);
 		return 0;
 	}
-	r->np = net_prepare(r->o.proto, r->o.method, err, errlen);
-	if (r->np == NULL || net_drop_privileges(err, errlen) == -1)
+	if (prepare_sockets(r, err, errlen) == -1 ||
+	    net_drop_privileges(err, errlen) == -1)
 		return -1;
 	if (resolve_target(r, err, errlen) == -1)
 		return -1;
