@@ -123,9 +123,6 @@ static const char usage_text[] =
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
-    "Keys: q quit, p pause, r reset, n names, +/- probes, d history,\n"
-    "      j jitter, s save snapshot, Up/Down/Enter hop details, ? help\n"
-    "\n"
     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
 const char *
@@ -491,6 +488,7 @@ finish(struct parse *ps)
 	if (settle_mode(ps) == -1)
 		return -1;
 	o->proto = (enum probe_proto)ps->proto.value;
+	o->proto_given = ps->proto.name[0] != '\0';
 	o->family = ps->family.value;
 	if (o->first_ttl > o->max_ttl) {
 		snprintf(ps->err, ps->errlen,
@@ -508,7 +506,7 @@ finish(struct parse *ps)
 	}
 	if (o->target == NULL && !o->demo) {
 		snprintf(ps->err, ps->errlen,
-		    "missing TARGET (try: hoptop 192.0.2.1, or hoptop "
+		    "missing TARGET (try: hoptop HOST, or hoptop "
 		    "--demo)");
 		return -1;
 	}

@@ -140,6 +140,8 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->cycles = lp->path->cycles;
 	h->paused = engine_paused(lp->engine);
 	h->now = time(NULL);
+	if (lp->dns_enabled && dns_problem(lp->dns) != NULL)
+		h->note = dns_problem(lp->dns);
 }
 
 /*
@@ -190,28 +192,42 @@ names_message(struct loop_parts *lp)
 		ui_message(lp->ui, "showing %s", mode[m]);
 }
 
+/* + / -: one probe per hop more or fewer, or says the limit is reached. */
+static void
+probes_message(struct loop_parts *lp, int step)
+{
+	int was = engine_probes(lp->engine), now;
+
+	engine_set_probes(lp->engine, was + step);
+	now = engine_probes(lp->engine);
+	if (now == was)
+		ui_message(lp->ui, "%d probe%s per hop is the %s (%s)", now,
+		    now == 1 ? "" : "s", step > 0 ? "most" : "fewest",
+		    step > 0 ? "- for fewer" : "+ for more");
+	else
+		ui_message(lp->ui, "%d probe%s per hop from the next cycle",
+		    now, now == 1 ? "" : "s");
+}
+
 /* Applies one key action. Returns false to quit. */
 static bool
 apply(struct loop_parts *lp, enum ui_action a)
 {
 	struct engine *e = lp->engine;
-	int n;
 
 	switch (a) {
 	case UI_QUIT:
 		return false;
 	case UI_PROBES_UP:
 	case UI_PROBES_DOWN:
-		n = engine_probes(e) + (a == UI_PROBES_UP ? 1 : -1);
-		engine_set_probes(e, n);
-		ui_message(lp->ui, "%d probe%s per hop from the next cycle",
-		    engine_probes(e), engine_probes(e) == 1 ? "" : "s");
+		probes_message(lp, a == UI_PROBES_UP ? 1 : -1);
 		break;
 	case UI_PAUSE:
 		engine_pause(e, !engine_paused(e));
 		break;
 	case UI_RESET:
 		engine_reset(e);
+		lp->meta->reset = time(NULL);
 		ui_message(lp->ui, "statistics reset");
 		break;
 	case UI_SNAPSHOT:
@@ -229,6 +245,10 @@ apply(struct loop_parts *lp, enum ui_action a)
 	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
 		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)
 			want_names(lp);
+		else if (lp->dns == NULL)
+			ui_message(lp->ui, "AS numbers need DNS lookups: %s",
+			    lp->meta->simulated ? "a simulated path has none"
+			                        : "there is no resolver");
 		break;
 	default:
 		break;

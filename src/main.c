@@ -98,8 +98,9 @@ resolve_target(struct run *r, char *err, size_t errlen)
 }
 
 /* Opens the network or the simulator and makes the transport. */
-static int
-open_transport(struct run *r, char *err, size_t errlen)
+/* Protocol, port, flows and identifier of the probes, from the options. */
+static void
+probe_params(struct run *r)
 {
 	struct transport_params *tp = &r->tp;
 
@@ -110,13 +111,49 @@ open_transport(struct run *r, char *err, size_t errlen)
 	tp->flows = (uint16_t)r->o.flows;
 	tp->ident = transport_random_ident(r->o.proto, tp->flows);
 	tp->cookie = transport_random_cookie();
+}
+
+/*
+ * The sockets for the probes. ICMP by default, where neither raw nor ping
+ * sockets are allowed (net.ipv4.ping_group_range closed, no capability):
+ * UDP with IP_RECVERR works for every user, so take it and say so (the
+ * header and the reports name the method too). -I asks for ICMP and gets
+ * the error instead.
+ */
+static int
+prepare_sockets(struct run *r, char *err, size_t errlen)
+{
+	r->np = net_prepare(r->o.proto, r->o.method, err, errlen);
+	if (r->np != NULL || errno != EACCES || r->o.proto != PROTO_ICMP ||
+	    r->o.proto_given)
+		return r->np != NULL ? 0 : -1;
+	r->np = net_prepare(PROTO_UDP, METHOD_UNPRIV, err, errlen);
+	if (r->np == NULL)
+		return -1;
+	fail(0, "no raw or ping sockets for this user (sysctl "
+	        "net.ipv4.ping_group_range): probing with UDP");
+	r->o.proto = PROTO_UDP;
+	probe_params(r);
+	return 0;
+}
+
+static int
+open_transport(struct run *r, char *err, size_t errlen)
+{
+	struct transport_params *tp = &r->tp;
+
+	probe_params(r);
 	if (r->o.demo) {
 		r->ns = r->o.demo_file != NULL
 		            ? netsim_load(r->o.demo_file, err, errlen)
 		            : netsim_demo();
 		if (r->ns == NULL)
 			return -1;
-		tp->family = r->o.family == AF_INET6 ? AF_INET6 : AF_INET;
+		/* without -4/-6: the scenario's IPv4 path, else its IPv6 one */
+		tp->family = r->o.family != AF_UNSPEC ? r->o.family : AF_INET;
+		if (r->o.family == AF_UNSPEC &&
+		    netsim_target(r->ns, AF_INET, &tp->target) != 0)
+			tp->family = AF_INET6;
 		if (netsim_target(r->ns, tp->family, &tp->target) != 0) {
 			snprintf(err, errlen, "the scenario has no IPv%c path",
 			    tp->family == AF_INET6 ? '6' : '4');
@@ -127,8 +164,8 @@ open_transport(struct run *r, char *err, size_t errlen)
 		r->t = sim_new(r->ns, tp, &clock_monotonic);
 		return 0;
 	}
-	r->np = net_prepare(r->o.proto, r->o.method, err, errlen);
-	if (r->np == NULL || net_drop_privileges(err, errlen) == -1)
+	if (prepare_sockets(r, err, errlen) == -1 ||
+	    net_drop_privileges(err, errlen) == -1)
 		return -1;
 	if (resolve_target(r, err, errlen) == -1)
 		return -1;
@@ -304,7 +341,9 @@ run(struct run *r)
 		v.namer = &r->sim_namer;
 		lp.namer = v.namer;
 	}
-	v.mode = r->o.no_dns || r->dns == NULL ? NAMES_ADDR : NAMES_HOST;
+	/* One rule for every report format: names where any are known
+	 * (the resolver's, or a simulated path's own), unless -n. */
+	v.mode = r->o.no_dns || v.namer == NULL ? NAMES_ADDR : NAMES_HOST;
 	lp.engine = r->e;
 	lp.path = r->p;
 	lp.transport = r->t;
@@ -388,10 +427,13 @@ static int
 print_info(const struct options *o)
 {
 	errno = 0;
-	if (o->help)
+	if (o->help) {
 		fputs(cli_usage(), stdout);
-	else
+		fputc('\n', stdout);
+		ui_write_keys(stdout);
+	} else {
 		printf("hoptop %s\n", HOPTOP_VERSION);
+	}
 	return check_stdout();
 }
 

@@ -345,6 +345,7 @@ open_unprivileged(struct net_prep *np, int raw_err, char *err, size_t errlen)
 	else
 		snprintf(
 		    err, errlen, "cannot open a ping socket: %s", strerror(e));
+	errno = perm_error(e) ? EACCES : e; /* EACCES: ping sockets denied */
 	return -1;
 }
 
@@ -370,7 +371,9 @@ net_prepare(
 		}
 	}
 	if (open_unprivileged(np, e, err, errlen) == -1) {
+		e = errno;
 		net_prep_free(np);
+		errno = e;
 		return NULL;
 	}
 	return np;

@@ -379,6 +379,9 @@ text_header(FILE *f, const struct path *p, const struct report_meta *m)
 	char t[64];
 
 	fprintf(f, "Start: %s\n", utc_time(m->started, T_MTR, t, sizeof(t)));
+	if (m->reset != 0)
+		fprintf(f, "Reset: %s (the numbers cover the time since)\n",
+		    utc_time(m->reset, T_MTR, t, sizeof(t)));
 	fprintf(f, "hoptop %s: ", str_or(m->version, "?"));
 	text_what(f, p, m);
 	fprintf(f, ", %d probe%s/hop", m->probes, m->probes == 1 ? "" : "s");
@@ -618,6 +621,8 @@ json_hop(const struct hop *h, const struct report_view *v, int *bad)
 	put(o, "loss_pct", json_real(stats_loss_pct(&h->st)), bad);
 	put(o, "sent", json_integer(h->st.sent), bad);
 	put(o, "received", json_integer(h->st.received), bad);
+	put(o, "lost", json_integer(h->st.lost), bad);
+	put(o, "in_flight", json_integer(stats_pending(&h->st)), bad);
 	json_times(o, &h->st, true, bad);
 	for (int i = 0; resp != NULL && i < h->nresp; i++)
 		push(resp, json_responder(h, &h->resp[i], v, bad), bad);
@@ -638,7 +643,12 @@ json_options(const struct report_meta *m, int *bad)
 	put(o, "interval_s", json_real(m->interval_s), bad);
 	put(o, "timeout_s", json_real(m->timeout_s), bad);
 	put(o, "cycles", json_integer(m->cycles), bad);
-	put(o, "port", json_integer(m->port), bad);
+	/* ICMP has no port */
+	put(o, "port",
+	    m->proto != NULL && strcmp(m->proto, "ICMP") == 0
+	        ? json_null()
+	        : json_integer(m->port),
+	    bad);
 	put(o, "flows", json_integer(m->flows), bad);
 	return o;
 }
@@ -662,6 +672,8 @@ json_run(json_t *o, const struct path *p, const struct report_meta *m, int *bad)
 	put(o, "simulated", json_boolean(m->simulated), bad);
 	put(o, "started", jtime(m->started), bad);
 	put(o, "ended", jtime(m->ended), bad);
+	if (m->reset != 0) /* the statistics cover the time since */
+		put(o, "reset", jtime(m->reset), bad);
 	put(o, "options", json_options(m, bad), bad);
 	put(o, "cycles_done", json_integer(p->cycles), bad);
 	put(o, "destination_ttl",
@@ -859,6 +871,9 @@ md_header(FILE *f, const struct path *p, const struct report_meta *m)
 	if (m->ended != 0)
 		fprintf(f, ", ended: %s",
 		    utc_time(m->ended, T_HUMAN, t, sizeof(t)));
+	if (m->reset != 0)
+		fprintf(f, "\n- Reset: %s (the numbers cover the time since)",
+		    utc_time(m->reset, T_HUMAN, t, sizeof(t)));
 	if (m->simulated)
 		fputs("\n- Simulated path: no probe left this machine.", f);
 	fputs("\n\n", f);
@@ -927,21 +942,25 @@ report_write_markdown(FILE *f, const struct path *p,
 
 /*
  * Like traceroute: "traceroute to NAME (ADDR), 30 hops max, 56 byte packets".
- * The size is the whole IP packet (header plus the default probe), as
- * traceroute counts it.
+ * The size is the whole IP packet that is sent (header plus the probe), as
+ * traceroute counts it: 56 for ICMP and UDP over IPv4, 40 for a TCP SYN
+ * (traceroute -T says 60: its SYN carries 20 bytes of options; ours none).
  */
 int
 report_once_header(FILE *f, const struct report_meta *m)
 {
 	char ip[ADDR_STRLEN], tn[HOST_TEXT_LEN];
 	int iphdr = m->target_addr.family == AF_INET6 ? 40 : 20;
+	/* a TCP probe is a bare SYN; ICMP and UDP carry the default payload */
+	int body = m->proto != NULL && strcmp(m->proto, "TCP") == 0
+	               ? 20
+	               : PACKET_DEFAULT_SIZE;
 
 	errno = 0;
 	addr_str(&m->target_addr, ip, sizeof(ip));
 	fprintf(f, "traceroute to %s (%s), %d hops max, %d byte packets%s\n",
 	    names_sanitize(str_or(m->target_name, ip), tn, sizeof(tn)), ip,
-	    m->max_ttl, iphdr + PACKET_DEFAULT_SIZE,
-	    m->simulated ? " (simulated)" : "");
+	    m->max_ttl, iphdr + body, m->simulated ? " (simulated)" : "");
 	return finish(f);
 }
 

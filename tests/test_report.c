@@ -401,8 +401,8 @@ test_report_write_text_extra_responder(void **state)
 	assert_non_null(line);
 	line++;
 	*strchr(line, '\n') = '\0';
-	/* Loss% and Snt empty, then Last Avg Best Wrst StDev of 4 x 4.0 ms. */
-	assert_non_null(strstr(line, "4.0    4.0    4.0    4.0    0.0"));
+	/* Loss% and Snt empty, then Last Avg Best Wrst StDev of 4 x 4.00 ms. */
+	assert_non_null(strstr(line, "4.00   4.00   4.00   4.00  0.000"));
 	assert_null(strstr(line, "%"));
 	free(out);
 }
@@ -807,6 +807,66 @@ test_report_once_header_simulated_v6(void **state)
 	free(out);
 }
 
+/* The size is what is sent: a TCP probe is a bare 20-byte SYN. */
+static void
+test_report_once_header_tcp_size(void **state)
+{
+	static const struct {
+		const char *proto, *addr;
+		int bytes;
+	} cases[] = {
+	    {"ICMP", "10.201.0.5", 56},
+	    {"UDP", "10.201.0.5", 56},
+	    {"TCP", "10.201.0.5", 40},
+	    {"TCP", "fd00:201::5", 60},
+	};
+	char want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_meta m = test_meta();
+		struct capture c;
+		char *out;
+
+		m.proto = cases[i].proto;
+		m.target_addr = ip(cases[i].addr);
+		assert_int_equal(report_once_header(capture_open(&c), &m), 0);
+		out = capture_close(&c);
+		snprintf(want, sizeof(want),
+		    "traceroute to target.lab (%s), 30 hops max, %d byte "
+		    "packets\n",
+		    cases[i].addr, cases[i].bytes);
+		assert_string_equal(out, want);
+		free(out);
+	}
+}
+
+/* After r, the reports say when the numbers start, beside the start. */
+static void
+test_report_reset_time_shown(void **state)
+{
+	struct report_meta m = test_meta();
+	struct report_view v = test_view(NAMES_ADDR);
+	char *out;
+
+	m.reset = T_STARTED + 5;
+	out = run_writer(report_write_text, *state, &m, &v);
+	assert_non_null(strstr(out, "Start: 2026-11-23T00:00:00+0000\n"
+	                            "Reset: 2026-11-23T00:00:05+0000 (the "
+	                            "numbers cover the time since)\n"));
+	free(out);
+	out = run_writer(report_write_markdown, *state, &m, &v);
+	assert_non_null(strstr(out, "- Reset: "));
+	free(out);
+	out = run_writer(report_write_json, *state, &m, &v);
+	assert_non_null(strstr(out, "\"reset\": \"2026-11-23T00:00:05"));
+	free(out);
+	m.reset = 0;
+	out = run_writer(report_write_text, *state, &m, &v);
+	assert_null(strstr(out, "Reset:"));
+	free(out);
+}
+
 /* ---- write errors ---- */
 
 static void
@@ -1051,6 +1111,8 @@ main(void)
 	    PATH_TEST(test_report_once_line_cases),
 	    PATH_TEST(test_report_once_golden),
 	    PATH_TEST(test_report_once_header_simulated_v6),
+	    PATH_TEST(test_report_once_header_tcp_size),
+	    PATH_TEST(test_report_reset_time_shown),
 	    PATH_TEST(test_report_writers_fail_on_full_disk),
 	    PATH_TEST(test_report_snapshot_writes_file),
 	    PATH_TEST(test_report_snapshot_sanitizes_target),
