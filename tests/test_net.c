@@ -309,10 +309,39 @@ run_trace(struct transport *t, struct trace *tr)
 	return 0;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The median over the replies of (RTT from the user-space send stamp and
+ * the receive stamp moved onto the monotonic clock) - (RTT from the two
+ * kernel stamps, no conversion). The user stamp is taken before the
+ * kernel's, so this is >= 0 unless the conversion is biased.
+ */
+static int64_t
+clock_bias_median(const struct trace *tr)
+{
+	int64_t d[MAX_TTL];
+	int ttl;
+
+	for (ttl = 1; ttl <= MAX_TTL; ttl++)
+		d[ttl - 1] = (tr->r[ttl].rx_ns - tr->sent_ns[ttl]) -
+		             (tr->r[ttl].rx_real_ns - tr->tx_real[ttl]);
+	qsort(d, MAX_TTL, sizeof(d[0]), cmp_i64);
+	return d[MAX_TTL / 2];
+}
+
 /*
  * What a 5-hop chain must answer: routers 1..4 Time Exceeded from their
  * address facing us, TTL 5 and 6 the destination; each reply TTL is 64
- * less the hops it crossed; kernel stamps after the send, RTT < 50 ms.
+ * less the hops it crossed; kernel stamps after the send, RTT < 50 ms; a
+ * kernel send stamp before each reply; no bias from the receive stamp's
+ * move onto the monotonic clock.
  * Returns NULL, or what is wrong (usable in a forked child).
  */
 static const char *
@@ -358,6 +387,13 @@ trace_problem(const struct trace *tr, const struct transport_params *tp,
 			strcat(why, "kernel RTT out of range");
 		else
 			continue;
+		return why;
+	}
+	if (clock_bias_median(tr) < -NS_PER_US ||
+	    clock_bias_median(tr) > NS_PER_MS) {
+		snprintf(why, sizeof(why),
+		    "user-space RTT - kernel RTT: median %lld ns",
+		    (long long)clock_bias_median(tr));
 		return why;
 	}
 	return NULL;
