@@ -15,15 +15,15 @@
  *            queue. The kernel computes the UDP checksum itself, over the
  *            same fields packet_build() used, so it still equals seq.
  *
- * Receive times come from the kernel (SO_TIMESTAMPNS, moved onto the
- * monotonic clock, and the stamp itself). Send times too where the kernel
+ * Receive times come from the kernel (SO_TIMESTAMPNS: the stamp itself,
+ * and moved onto the monotonic clock). Send times too where the kernel
  * gives them: SO_TIMESTAMPING software TX stamps on the error queue of the
  * sending socket, each carrying the probe's sequence as its ID
- * (SCM_TS_OPT_ID), handed to the engine as REPLY_TX_STAMP before any reply
- * read after them (see "kernel send stamps" below). Replies are read up to
- * RX_RING at a time (recvmmsg) into a fixed ring and handed out one by one. A
- * transport with several receive sockets hands the loop one epoll fd that is
- * readable when any of them is.
+ * (SCM_TS_OPT_ID), handed to the engine as REPLY_TX_STAMP before the
+ * replies (see "kernel send stamps" below). Replies are read up to RX_RING
+ * at a time (recvmmsg) into a fixed ring and handed out one by one. A
+ * transport with several receive sockets hands the loop one epoll fd that
+ * is readable when any of them is.
  *
  * Running as root keeps uid 0 after net_drop_privileges(), but with no
  * capability left: the sockets already open keep working, nothing new
@@ -688,8 +688,7 @@ read_cmsg(const struct rxring *rg, const struct cmsghdr *c, struct rxmsg *m)
 		m->real_ns = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 	} else if (c->cmsg_level == SOL_SOCKET &&
 	           c->cmsg_type == SCM_TIMESTAMPING && dlen >= sizeof(tss)) {
-		/* ts[0]: the software stamp (a send stamp, on the error queue)
-		 */
+		/* ts[0]: the software stamp (of a send, on the error queue) */
 		memcpy(&tss, CMSG_DATA(c), sizeof(tss));
 		m->tx_real_ns =
 		    (int64_t)tss.ts[0].tv_sec * NS_PER_S + tss.ts[0].tv_nsec;
