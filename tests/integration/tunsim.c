@@ -29,7 +29,10 @@
  * the kernel's receive stamp (the one the prober's socket reports too),
  * so wire = reply stamp - probe stamp, both CLOCK_REALTIME as the kernel
  * took them, no conversion (what tcpdump on the device would show). A
- * late write moves the truth and the prober's RTT alike.
+ * late write moves the truth and the prober's RTT alike. The prober's own
+ * kernel send stamp (taken as the device gets the probe) lies between the
+ * tap's stamp and tunsim's read of it, so an RTT from it lies between
+ * reply stamp - read time (logged as wire_read) and the wire RTT.
  *
  * Measured: the lateness of every reply write (actual - due), the delay
  * from a probe's stamp to its read (tunsim's wake-up), and per TTL the
@@ -101,9 +104,10 @@ struct probe_slot {
 	uint8_t proto, ttl;
 	uint16_t ident, seq;
 	struct haddr dst;
-	int64_t sent_ns; /* kernel stamp, else read time */
-	int64_t tx_real; /* the kernel stamp itself (realtime), 0 if none */
-	bool wired;      /* its reply was seen entering the stack */
+	int64_t sent_ns;   /* kernel stamp, else read time */
+	int64_t tx_real;   /* the kernel stamp itself (realtime), 0 if none */
+	int64_t read_real; /* realtime just after tunsim read it */
+	bool wired;        /* its reply was seen entering the stack */
 };
 
 /* What tunsim measured at one TTL. */
@@ -115,6 +119,7 @@ struct ttl_meas {
 	int64_t late_ns; /* sum of write lateness of those replies */
 	uint64_t wire_n; /* answered probes with both kernel stamps */
 	int64_t wire_ns; /* sum of their wire RTTs */
+	int64_t read_ns; /* sum of (reply stamp - probe read): see below */
 	int64_t wire_min_ns, wire_max_ns;
 };
 
@@ -254,12 +259,17 @@ slot_index(unsigned proto, unsigned ident, unsigned seq)
 	return (seq ^ h) % PROBE_SLOTS;
 }
 
-/* Remembers a probe sent at now_ns (kernel stamp tx_real, or 0). */
+/*
+ * Remembers a probe sent at now_ns (kernel stamp tx_real, or 0), read at
+ * read_real.
+ */
 static void
 probe_record(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t now_ns,
-    int64_t tx_real)
+    int64_t tx_real, int64_t read_real)
 {
-	struct probe_slot k = {.sent_ns = now_ns, .tx_real = tx_real}, *s;
+	struct probe_slot k = {
+	    .sent_ns = now_ns, .tx_real = tx_real, .read_real = read_real};
+	struct probe_slot *s;
 
 	if (probe_key(pkt, len, &k) != 0)
 		return;
@@ -430,6 +440,7 @@ tap_reply_in(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t real)
 		m->wire_max_ns = w;
 	m->wire_n++;
 	m->wire_ns += w;
+	m->read_ns += real - s->read_real;
 }
 
 /*
@@ -514,7 +525,8 @@ drain(struct tunsim *t)
 {
 	static uint8_t buf[BUF_MAX];
 	ssize_t n;
-	int64_t now, sent, real;
+	int64_t now, sent, real, read_real;
+	struct timespec ts;
 
 	for (int i = 0; i < DRAIN_MAX; i++) {
 		n = read(t->fd, buf, sizeof(buf));
@@ -523,13 +535,15 @@ drain(struct tunsim *t)
 				t->read_errors++;
 			return;
 		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		read_real = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 		now = mono_ns();
 		t->packets_in++;
 		sent = sent_time(t, buf, (size_t)n, now, &real);
 		if (netsim_input(t->ns, buf, (size_t)n, sent) != 0)
 			t->unparsable_in++;
 		else
-			probe_record(t, buf, (size_t)n, sent, real);
+			probe_record(t, buf, (size_t)n, sent, real, read_real);
 	}
 }
 
@@ -741,6 +755,12 @@ ttl_json(const struct tunsim *t, int ttl, const struct netsim_counts *c)
 	set(o, "wire_mean_ms",
 	    m->wire_n > 0
 	        ? json_real((double)m->wire_ns / (double)m->wire_n / 1e6)
+	        : json_null());
+	/* a kernel send stamp lies between the probe's tap stamp and its
+	 * read: an RTT from it lies between wire_read_mean and wire_mean */
+	set(o, "wire_read_mean_ms",
+	    m->wire_n > 0
+	        ? json_real((double)m->read_ns / (double)m->wire_n / 1e6)
 	        : json_null());
 	set(o, "wire_min_ms",
 	    m->wire_n > 0 ? json_real((double)m->wire_min_ns / 1e6)
