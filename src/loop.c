@@ -133,7 +133,10 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->target_name = m->target_name;
 	h->target_addr = m->target_addr;
 	h->proto = m->proto;
-	h->method = m->method;
+	/* the method can change on the way (UDP: a socket per probe) */
+	h->method = lp->transport != NULL
+	                ? lp->transport->ops->method(lp->transport)
+	                : m->method;
 	h->simulated = m->simulated;
 	h->probes = engine_probes(lp->engine);
 	h->interval_s = m->interval_s;

@@ -270,6 +270,7 @@ write_report(struct run *r, const struct report_view *v)
 	int rc;
 
 	r->meta.ended = time(NULL);
+	r->meta.method = r->t->ops->method(r->t); /* it may have changed */
 	switch (r->o.format) {
 	case FMT_JSON:
 		rc = report_write_json(stdout, r->p, &r->meta, v);

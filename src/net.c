@@ -94,7 +94,18 @@ struct rxq {
 	enum q_kind kind;
 	int ipproto; /* Q_RAW: what the socket carries */
 	uint16_t flow;
+	int pool; /* a socket of the per-probe pool (its index), or -1 */
 };
+
+/*
+ * Unprivileged UDP learns a probe's sequence from the quoted payload (the
+ * error queue hands out the payload, not the UDP header). A router that
+ * quotes only the 8 bytes of UDP header RFC 792 asks for leaves nothing to
+ * read: from the first such error on, each probe leaves by a socket of its
+ * own from a pool of UDP_POOL (the socket names the probe, as in
+ * traceroute), and Paris flows are given up: the source port changes.
+ */
+#define UDP_POOL 256
 
 /*
  * Received messages not yet handed out: one recvmmsg fills the ring from
@@ -127,7 +138,11 @@ struct net_transport {
 	struct haddr src;
 	struct sockaddr_storage to;
 	socklen_t tolen;
-	bool txts; /* kernel send stamps, ID = seq (SCM_TS_OPT_ID) */
+	bool txts;          /* kernel send stamps, ID = seq (SCM_TS_OPT_ID) */
+	bool short_quote;   /* an error quoted too little to name its probe */
+	int *pool_fd;       /* KIND_UDP per-probe sockets (NULL until needed) */
+	uint16_t *pool_seq; /* the probe each pool socket sent last, 0 none */
+	unsigned pool_next;
 	struct rxring ring;
 };
 
@@ -639,6 +654,27 @@ send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
 	return -1;
 }
 
+static int open_pool(struct net_transport *n);
+static void close_pool(struct net_transport *n);
+
+/*
+ * The socket a UDP probe leaves by: its flow's, or once a hop quoted too
+ * little, the next socket of the pool (opened then), which remembers it.
+ */
+static int
+udp_send_fd(struct net_transport *n, const struct probe *p)
+{
+	unsigned k;
+
+	if (n->short_quote && n->pool_fd == NULL && open_pool(n) == -1)
+		n->short_quote = false; /* keep the flows; try again later */
+	if (n->pool_fd == NULL)
+		return n->flow_fd[p->flow];
+	k = n->pool_next++ % UDP_POOL;
+	n->pool_seq[k] = p->seq;
+	return n->pool_fd[k];
+}
+
 static int
 net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 {
@@ -656,7 +692,7 @@ net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 	if (len < 0)
 		return -1;
 	if (n->kind == KIND_UDP)
-		return send_ttl(n, n->flow_fd[p->flow], b + UDP_HDR,
+		return send_ttl(n, udp_send_fd(n, p), b + UDP_HDR,
 		    (size_t)len - UDP_HDR, true, p, sent_ns);
 	return send_ttl(
 	    n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, false, p, sent_ns);
@@ -870,10 +906,15 @@ errqueue_parse(const struct net_transport *n, const struct rxq *q,
 	pr->probe_dst = m->from;
 	pr->reply_ttl = -1;
 	if (pr->proto == PROTO_UDP) {
-		if (m->len < 2)
-			return -1;
-		pr->ident = (uint16_t)(n->base.params.ident + q->flow);
 		pr->dport = m->from_port;
+		if (q->pool >= 0) { /* the socket is the probe's own */
+			pr->ident = n->base.params.ident;
+			pr->seq = n->pool_seq[q->pool];
+			return pr->seq != 0 ? 0 : -1;
+		}
+		if (m->len < 2)
+			return -2; /* quoted too little: see UDP_POOL */
+		pr->ident = (uint16_t)(n->base.params.ident + q->flow);
 		pr->seq = udp_seq_of_word(n, q->flow, m->data);
 		return 0;
 	}
@@ -884,7 +925,8 @@ errqueue_parse(const struct net_transport *n, const struct rxq *q,
 	return 0;
 }
 
-/* Parses what queue q delivered into *pr. Returns 0, or -1 to skip. */
+/* Parses what queue q delivered into *pr. Returns 0, or -1 to skip (-2:
+ * a UDP error that quoted too little to name its probe). */
 static int
 parse_msg(const struct net_transport *n, const struct rxq *q,
     const struct rxmsg *m, struct pkt_reply *pr)
@@ -939,9 +981,15 @@ take_held(struct net_transport *n, struct reply *r)
 	ring_decode(rg, rg->pos++, &m);
 	if (m.is_txts)
 		return txts_reply(n, &m, r);
-	if (parse_msg(n, rg->q, &m, &pr) == -1)
+	switch (parse_msg(n, rg->q, &m, &pr)) {
+	case 0:
+		return accept_reply(n, &pr, &m, r);
+	case -2:
+		n->short_quote = true; /* the next send opens the pool */
 		return 0;
-	return accept_reply(n, &pr, &m, r);
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -1044,6 +1092,9 @@ net_method(const struct transport *t)
 	case KIND_UDP:
 		break;
 	}
+	if (n->pool_fd != NULL)
+		return "UDP socket per probe (IP_RECVERR; a hop quotes too "
+		       "little for Paris flows)";
 	return "UDP socket (IP_RECVERR)";
 }
 
@@ -1065,6 +1116,7 @@ net_free(struct transport *t)
 	close_fd(&n->rx);
 	close_fd(&n->tx);
 	close_fd(&n->epfd);
+	close_pool(n);
 	free(n->flow_fd);
 	free(n->q);
 	free(n);
@@ -1112,11 +1164,12 @@ add_queue(struct net_transport *n, int fd, enum q_kind kind, int ipproto,
 	q->kind = kind;
 	q->ipproto = ipproto;
 	q->flow = flow;
+	q->pool = -1;
 }
 
-/* A bound, connected UDP socket for one flow, or -1. */
+/* A UDP socket bound to port (0: any), connected to the target, or -1. */
 static int
-open_flow_socket(struct net_transport *n, uint16_t flow)
+open_udp_socket(struct net_transport *n, uint16_t port)
 {
 	const struct transport_params *tp = &n->base.params;
 	struct sockaddr_storage ss;
@@ -1127,7 +1180,7 @@ open_flow_socket(struct net_transport *n, uint16_t flow)
 	if (fd < 0)
 		return -1;
 	setup_rx(fd, tp->family, true);
-	len = addr_to_sockaddr(&n->src, (uint16_t)(tp->ident + flow), &ss);
+	len = addr_to_sockaddr(&n->src, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
 		goto fail;
 	len = addr_to_sockaddr(&tp->target, tp->port, &ss);
@@ -1159,7 +1212,8 @@ open_flow_sockets(struct net_transport *n)
 		n->flow_fd[i] = -1;
 	for (int t = 0; t < PORT_TRIES; t++) {
 		for (i = 0; i < tp->flows; i++)
-			if ((n->flow_fd[i] = open_flow_socket(n, i)) < 0)
+			if ((n->flow_fd[i] = open_udp_socket(
+			         n, (uint16_t)(tp->ident + i))) < 0)
 				break;
 		if (i == tp->flows || errno != EADDRINUSE)
 			return i;
@@ -1185,7 +1239,8 @@ setup_udp(struct net_transport *n, char *err, size_t errlen)
 		return -1;
 	}
 	n->flow_fd = xcalloc(tp->flows, sizeof(int));
-	n->q = xcalloc(2 * (size_t)tp->flows, sizeof(*n->q));
+	/* room for the pool's queues, should it be opened (see UDP_POOL) */
+	n->q = xcalloc(2 * ((size_t)tp->flows + UDP_POOL), sizeof(*n->q));
 	if ((i = open_flow_sockets(n)) < tp->flows) {
 		snprintf(err, errlen,
 		    "cannot open a UDP socket on source port %u: %s",
@@ -1404,19 +1459,20 @@ setup_raw(struct net_transport *n)
 	(void)bind(n->tx, (struct sockaddr *)&ss, len);
 }
 
-/* One fd for the loop: an epoll set when there are several sockets. */
+/* Adds the sockets of queues from.. to the epoll set (made if need be). */
 static int
-setup_epoll(struct net_transport *n)
+epoll_add_from(struct net_transport *n, size_t from)
 {
 	struct epoll_event ev;
 	size_t i;
 
-	if (n->nq == 1 || (n->nq == 2 && n->q[0].fd == n->q[1].fd))
-		return 0;
-	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (n->epfd < 0) {
+		n->epfd = epoll_create1(EPOLL_CLOEXEC);
+		from = 0;
+	}
 	if (n->epfd < 0)
 		return -1;
-	for (i = 0; i < n->nq; i++) {
+	for (i = from; i < n->nq; i++) {
 		if (i > 0 && n->q[i].fd == n->q[i - 1].fd)
 			continue;
 		memset(&ev, 0, sizeof(ev));
@@ -1426,6 +1482,61 @@ setup_epoll(struct net_transport *n)
 			return -1;
 	}
 	return 0;
+}
+
+/* One fd for the loop: an epoll set when there are several sockets. */
+static int
+setup_epoll(struct net_transport *n)
+{
+	if (n->nq == 1 || (n->nq == 2 && n->q[0].fd == n->q[1].fd))
+		return 0;
+	return epoll_add_from(n, 0);
+}
+
+static void
+close_pool(struct net_transport *n)
+{
+	for (int i = 0; n->pool_fd != NULL && i < UDP_POOL; i++)
+		close_fd(&n->pool_fd[i]);
+	free(n->pool_fd);
+	free(n->pool_seq);
+	n->pool_fd = NULL;
+	n->pool_seq = NULL;
+}
+
+/*
+ * Opens the per-probe pool (see UDP_POOL): sockets on ports the kernel
+ * picks, each with its error and data queues, in the loop's epoll set,
+ * with send stamps if the flows have them. Returns 0, or -1 with nothing
+ * changed (the flows go on).
+ */
+static int
+open_pool(struct net_transport *n)
+{
+	size_t nq = n->nq;
+	int i;
+
+	n->pool_fd = xcalloc(UDP_POOL, sizeof(int));
+	n->pool_seq = xcalloc(UDP_POOL, sizeof(uint16_t));
+	for (i = 0; i < UDP_POOL; i++)
+		n->pool_fd[i] = -1;
+	for (i = 0; i < UDP_POOL; i++) {
+		if ((n->pool_fd[i] = open_udp_socket(n, 0)) < 0)
+			break;
+		if (n->txts)
+			(void)setint(n->pool_fd[i], SOL_SOCKET, SO_TIMESTAMPING,
+			    TXTS_FLAGS);
+		add_queue(n, n->pool_fd[i], Q_ERR, IPPROTO_UDP, 0);
+		n->q[n->nq - 1].pool = i;
+		add_queue(n, n->pool_fd[i], Q_DRAIN, IPPROTO_UDP, 0);
+		n->q[n->nq - 1].pool = i;
+	}
+	if (i == UDP_POOL && epoll_add_from(n, nq) == 0)
+		return 0;
+	n->nq = nq;
+	n->next_q %= nq;
+	close_pool(n);
+	return -1;
 }
 
 static void
