@@ -230,12 +230,8 @@ settle_options(struct options *o, char *err, size_t errlen)
 		o->count = o->mode == MODE_REPORT ? 10 : 0;
 	if (o->mode == MODE_ONCE)
 		o->count = 1;
-	if (o->interval_s < 0.1 && getuid() != 0) {
-		snprintf(err, errlen,
-		    "-i: intervals below 0.1 s need root "
-		    "(use -i 0.1 or more)");
+	if (net_check_interval(o->interval_s, err, errlen) == -1)
 		return -1;
-	}
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
 	return 0;

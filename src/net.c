@@ -483,6 +483,33 @@ verify_dropped(void)
 	return 0;
 }
 
+/* Root, or CAP_NET_RAW in the effective set. */
+static bool
+may_probe_fast(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return false;
+	return (data[CAP_TO_INDEX(CAP_NET_RAW)].effective &
+	           CAP_TO_MASK(CAP_NET_RAW)) != 0;
+}
+
+int
+net_check_interval(double interval_s, char *err, size_t errlen)
+{
+	if (interval_s >= NET_USER_MIN_INTERVAL_S || may_probe_fast())
+		return 0;
+	snprintf(err, errlen,
+	    "-i: intervals below %g s need root or cap_net_raw (use -i %g or "
+	    "more, or: sudo setcap cap_net_raw+ep hoptop)",
+	    NET_USER_MIN_INTERVAL_S, NET_USER_MIN_INTERVAL_S);
+	return -1;
+}
+
 int
 net_drop_privileges(char *err, size_t errlen)
 {

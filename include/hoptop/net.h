@@ -35,6 +35,14 @@ void net_prep_free(struct net_prep *np);
  * opened afterwards. Returns 0, or -1 with a message.
  */
 int net_drop_privileges(char *err, size_t errlen);
+
+/*
+ * The interval rule, as ping has it: below NET_USER_MIN_INTERVAL_S only
+ * for root or a process holding CAP_NET_RAW (checked before the drop).
+ * Returns 0, or -1 with a message naming the fix in err.
+ */
+#define NET_USER_MIN_INTERVAL_S 0.1
+int net_check_interval(double interval_s, char *err, size_t errlen);
 /*
  * A transport toward tp->target over the prepared sockets of tp->family;
  * takes them out of np (and closes the other family's). Its fd is the one
