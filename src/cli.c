@@ -98,7 +98,7 @@ static const char usage_text[] =
     "  -q, --probes N         probes per hop per cycle, 1-10 (default 1;\n"
     "                         --once: 3)\n"
     "  -i, --interval SECS    time between cycles (default 1; below 0.1\n"
-    "                         needs root)\n"
+    "                         needs root or cap_net_raw)\n"
     "  -w, --timeout SECS     a probe unanswered this long is lost,\n"
     "                         0.01-60 (default 2)\n"
     "  -c, --count N          stop after N cycles (report: 10; monitor:\n"
