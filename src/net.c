@@ -115,7 +115,8 @@ struct net_transport {
 	struct transport base;
 	enum net_kind kind;
 	int rx, tx, epfd;
-	int *flow_fd; /* KIND_UDP: one socket per flow */
+	int *flow_fd; /* one socket per flow: KIND_UDP's, or raw UDP/TCP's
+	                 port holders (hold_raw_ports); may be NULL */
 	struct rxq *q;
 	size_t nq, next_q;
 	struct haddr src;
@@ -1028,12 +1029,38 @@ fail:
 #define PORT_TRIES 8
 
 /*
- * One socket per flow on ports ident.. ; when a port is taken, every
- * socket is closed and another random range is tried (the ident changes).
- * Returns flows, or the flow that failed with errno set.
+ * An ordinary socket of the probes' protocol bound to a raw probe's source
+ * port, never read: it only holds the port. Or -1.
+ */
+static int
+open_port_holder(struct net_transport *n, uint16_t flow)
+{
+	const struct transport_params *tp = &n->base.params;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, e;
+
+	fd = new_socket(
+	    tp->family, tp->proto == PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	len = addr_to_sockaddr(&n->src, (uint16_t)(tp->ident + flow), &ss);
+	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * One socket per flow (from open_one) on ports ident.. ; when a port is
+ * taken, every socket is closed and another random range is tried (the
+ * ident changes). Returns flows, or the flow that failed with errno set.
  */
 static uint16_t
-open_flow_sockets(struct net_transport *n)
+open_flow_sockets(
+    struct net_transport *n, int (*open_one)(struct net_transport *, uint16_t))
 {
 	struct transport_params *tp = &n->base.params;
 	uint16_t i = 0;
@@ -1042,16 +1069,40 @@ open_flow_sockets(struct net_transport *n)
 		n->flow_fd[i] = -1;
 	for (int t = 0; t < PORT_TRIES; t++) {
 		for (i = 0; i < tp->flows; i++)
-			if ((n->flow_fd[i] = open_flow_socket(n, i)) < 0)
+			if ((n->flow_fd[i] = open_one(n, i)) < 0)
 				break;
 		if (i == tp->flows || errno != EADDRINUSE)
 			return i;
 		while (i > 0)
 			close_fd(&n->flow_fd[--i]);
-		tp->ident = transport_random_ident(PROTO_UDP, tp->flows);
+		tp->ident = transport_random_ident(tp->proto, tp->flows);
 	}
 	errno = EADDRINUSE;
 	return 0;
+}
+
+/*
+ * Raw UDP/TCP probes: their source ports are held by ordinary sockets
+ * (open_port_holder) for as long as we probe, so no other local socket, a
+ * second hoptop's included, can use them; a taken range moves to another
+ * random one. Best effort: without holders the probes work as before.
+ * Runs before the kernel filter is built from the ident.
+ */
+static void
+hold_raw_ports(struct net_transport *n)
+{
+	const struct transport_params *tp = &n->base.params;
+	uint16_t i;
+
+	if (tp->proto == PROTO_ICMP)
+		return;
+	n->flow_fd = xcalloc(tp->flows, sizeof(int));
+	if (open_flow_sockets(n, open_port_holder) == tp->flows)
+		return;
+	for (i = 0; i < tp->flows; i++)
+		close_fd(&n->flow_fd[i]);
+	free(n->flow_fd);
+	n->flow_fd = NULL;
 }
 
 static int
@@ -1069,7 +1120,7 @@ setup_udp(struct net_transport *n, char *err, size_t errlen)
 	}
 	n->flow_fd = xcalloc(tp->flows, sizeof(int));
 	n->q = xcalloc(2 * (size_t)tp->flows, sizeof(*n->q));
-	if ((i = open_flow_sockets(n)) < tp->flows) {
+	if ((i = open_flow_sockets(n, open_flow_socket)) < tp->flows) {
 		snprintf(err, errlen,
 		    "cannot open a UDP socket on source port %u: %s",
 		    tp->ident + i, strerror(errno));
@@ -1272,6 +1323,7 @@ setup_raw(struct net_transport *n)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
+	hold_raw_ports(n);
 	n->q = xcalloc(2, sizeof(*n->q));
 	add_queue(n, n->rx, Q_RAW, icmp_proto(tp->family), 0);
 	attach_filter(n->rx, tp, false);
