@@ -15,6 +15,20 @@
 #include "hoptop/registry.h"
 #include "hoptop/xmalloc.h"
 
+/* Replies held in one read pass, waiting for a send stamp read after them. */
+#define PENDING_MAX 64
+/*
+ * A kernel RTT this far from the monotonic one means the realtime clock
+ * (both kernel stamps are on it) stepped between send and reply.
+ */
+#define CLOCK_STEP_NS (10 * NS_PER_MS)
+
+/* A reply matched to its probe, not yet booked into the model. */
+struct pending {
+	struct reply r;
+	struct registry_entry ent;
+};
+
 struct engine {
 	struct engine_config cfg;
 	struct transport *t;
@@ -32,6 +46,8 @@ struct engine {
 	int rounds;    /* probes * flows */
 	int64_t next_send_ns;
 	struct engine_counters cnt;
+	unsigned npend;
+	struct pending pend[PENDING_MAX];
 };
 
 struct engine *
@@ -96,12 +112,35 @@ engine_next_deadline(const struct engine *e)
 	return clock_min(d, e->t->ops->next_deadline(e->t));
 }
 
+/*
+ * The RTT of reply r to probe ent: from the kernel's send and receive
+ * stamps (one clock, no conversion; *kernel set) when both exist and agree
+ * with the monotonic times, else from the monotonic send stamp taken in
+ * user space.
+ */
+static int64_t
+reply_rtt(const struct reply *r, const struct registry_entry *ent, bool *kernel)
+{
+	int64_t user_ns = r->rx_ns - ent->sent_ns, k_ns;
+
+	*kernel = false;
+	if (ent->tx_real_ns == 0 || r->rx_real_ns == 0)
+		return user_ns;
+	k_ns = r->rx_real_ns - ent->tx_real_ns;
+	if (k_ns < 0 || k_ns - user_ns > CLOCK_STEP_NS ||
+	    user_ns - k_ns > CLOCK_STEP_NS)
+		return user_ns;
+	*kernel = true;
+	return k_ns;
+}
+
 /* Records one reply that matched a live probe. */
 static void
 take_reply(
     struct engine *e, const struct reply *r, const struct registry_entry *ent)
 {
-	int64_t rtt_ns = r->rx_ns - ent->sent_ns;
+	bool kernel;
+	int64_t rtt_ns = reply_rtt(r, ent, &kernel);
 
 	/* A kernel stamp a hair before our send stamp is clock noise. */
 	if (rtt_ns < 0)
@@ -113,33 +152,78 @@ take_reply(
 		return;
 	}
 	e->cnt.matched++;
+	if (kernel)
+		e->cnt.kernel_timed++;
 	path_reply(e->p, ent->ttl, &r->from, ent->sent_ns, rtt_ns, ent->seq,
 	    ent->flow, r->kind == REPLY_DEST, &r->mpls);
+	path_send_clock(e->p, ent->ttl, kernel);
 }
 
+/* Books the held replies, in the order they came. */
+static void
+flush_pending(struct engine *e)
+{
+	for (unsigned i = 0; i < e->npend; i++)
+		take_reply(e, &e->pend[i].r, &e->pend[i].ent);
+	e->npend = 0;
+}
+
+/*
+ * A kernel send stamp: onto the live probe, or onto a reply to it held in
+ * this pass (the stamp came after the reply).
+ */
+static void
+take_tx_stamp(struct engine *e, const struct reply *r)
+{
+	e->cnt.tx_stamps++;
+	if (registry_tx_stamp(e->reg, r->seq, r->tx_real_ns))
+		return;
+	for (unsigned i = 0; i < e->npend; i++) {
+		if (e->pend[i].ent.seq == r->seq &&
+		    e->pend[i].ent.tx_real_ns == 0) {
+			e->pend[i].ent.tx_real_ns = r->tx_real_ns;
+			return;
+		}
+	}
+	e->cnt.tx_unmatched++;
+}
+
+/*
+ * Replies are held until the pass ends, so a send stamp read after its
+ * reply in the same pass still times it.
+ */
 void
 engine_read_replies(struct engine *e)
 {
 	struct reply r;
-	struct registry_entry ent;
+	struct pending *pd;
 	int64_t now = clock_now(e->clk);
 
 	for (;;) {
 		memset(&r, 0, sizeof(r));
 		if (e->t->ops->recv(e->t, &r, now) != 1)
 			break;
+		if (r.kind == REPLY_TX_STAMP) {
+			take_tx_stamp(e, &r);
+			continue;
+		}
 		e->cnt.replies++;
 		/* The quoted (or answering) destination must be our target. */
 		if (!addr_eq(&r.probe_dst, &e->p->target)) {
 			e->cnt.foreign++;
 			continue;
 		}
-		if (!registry_take(e->reg, r.seq, &ent)) {
+		if (e->npend == PENDING_MAX)
+			flush_pending(e);
+		pd = &e->pend[e->npend];
+		if (!registry_take(e->reg, r.seq, &pd->ent)) {
 			e->cnt.duplicates++;
 			continue;
 		}
-		take_reply(e, &r, &ent);
+		pd->r = r;
+		e->npend++;
 	}
+	flush_pending(e);
 }
 
 void

@@ -15,11 +15,15 @@
  *            queue. The kernel computes the UDP checksum itself, over the
  *            same fields packet_build() used, so it still equals seq.
  *
- * Receive times come from the kernel (SO_TIMESTAMPNS, moved onto the
- * monotonic clock). Replies are read up to RX_RING at a time (recvmmsg)
- * into a fixed ring and handed out one by one. A transport with several
- * receive sockets hands the loop one epoll fd that is readable when any
- * of them is.
+ * Receive times come from the kernel (SO_TIMESTAMPNS: the stamp itself,
+ * and moved onto the monotonic clock). Send times too where the kernel
+ * gives them: SO_TIMESTAMPING software TX stamps on the error queue of the
+ * sending socket, each carrying the probe's sequence as its ID
+ * (SCM_TS_OPT_ID), handed to the engine as REPLY_TX_STAMP before the
+ * replies (see "kernel send stamps" below). Replies are read up to RX_RING
+ * at a time (recvmmsg) into a fixed ring and handed out one by one. A
+ * transport with several receive sockets hands the loop one epoll fd that
+ * is readable when any of them is.
  *
  * Running as root keeps uid 0 after net_drop_privileges(), but with no
  * capability left: the sockets already open keep working, nothing new
@@ -31,6 +35,7 @@
 #include <linux/capability.h>
 #include <linux/errqueue.h>
 #include <linux/filter.h>
+#include <linux/net_tstamp.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -77,6 +82,7 @@ struct net_prep {
 
 /* What one receive queue holds and how to read it. */
 enum q_kind {
+	Q_TXTS,  /* error queue of a raw socket: kernel send stamps */
 	Q_RAW,   /* raw socket: IPv4 with IP header, IPv6 without */
 	Q_PING,  /* ping socket: Echo Replies, no IP header */
 	Q_ERR,   /* error queue of a ping or UDP socket */
@@ -122,6 +128,7 @@ struct net_transport {
 	struct haddr src;
 	struct sockaddr_storage to;
 	socklen_t tolen;
+	bool txts; /* kernel send stamps, ID = seq (SCM_TS_OPT_ID) */
 	struct rxring ring;
 };
 
@@ -133,6 +140,11 @@ struct rxmsg {
 	uint16_t from_port;
 	int ttl; /* -1 unknown */
 	int64_t rx_ns;
+	int64_t real_ns; /* the kernel's receive stamp, 0 if none */
+	/* a kernel send stamp (error queue): its ID and time */
+	bool is_txts;
+	uint32_t ts_key;
+	int64_t tx_real_ns;
 	bool has_ee;
 	struct sock_extended_err ee;
 	struct haddr offender;
@@ -480,6 +492,80 @@ net_drop_privileges(char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- kernel send stamps -------------------------------------------- */
+
+/*
+ * Software TX stamps (taken when the driver gets the packet: for TUN and
+ * veth inside dev_queue_xmit, so during the sendmsg) without the packet
+ * (TSONLY), each with the ID the send gave it: the probe's sequence
+ * (SCM_TS_OPT_ID, Linux 6.13). They are queued on the sending socket's
+ * error queue before the probe can be answered, and recv reads the error
+ * queues first on every pass, so a probe's stamp reaches the engine before
+ * its reply. A kernel that refuses the ID gets the stamps turned off at
+ * the first send, and the user-space send time is used.
+ */
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81 /* <asm-generic/socket.h> of Linux 6.13 */
+#endif
+#define TXTS_FLAGS                                                  \
+	(SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | \
+	    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
+#define TXTS_CMSG (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint32_t)))
+
+/* Asks for send stamps on the socket(s) probes leave by, or stops them. */
+static void
+txts_set(struct net_transport *n, bool on)
+{
+	int fd = n->tx >= 0 ? n->tx : n->rx, i, cnt = 1, *fds = &fd;
+	bool ok = true;
+
+	if (n->kind == KIND_UDP) {
+		fds = n->flow_fd;
+		cnt = n->base.params.flows;
+	}
+	for (i = 0; i < cnt; i++) {
+		if (fds[i] < 0)
+			continue;
+		/* a raw UDP send socket had its buffer shrunk to nothing */
+		if (on && setint(fds[i], SOL_SOCKET, SO_RCVBUFFORCE,
+		              RCVBUF_BYTES) == -1)
+			(void)setint(
+			    fds[i], SOL_SOCKET, SO_RCVBUF, RCVBUF_BYTES);
+		if (setint(fds[i], SOL_SOCKET, SO_TIMESTAMPING,
+		        on ? TXTS_FLAGS : 0) == -1)
+			ok = false;
+	}
+	n->txts = on && ok;
+	if (on && !ok)
+		txts_set(n, false);
+}
+
+/*
+ * The control data of a probe in b (TXTS_CMSG bytes, zeroed): its TTL or
+ * hop limit, and with send stamps on its sequence as the stamp's ID.
+ * Returns the length used.
+ */
+static size_t
+probe_cmsg(const struct net_transport *n, char *b, int ttl, uint16_t seq)
+{
+	struct cmsghdr *c = (struct cmsghdr *)(void *)b;
+	uint32_t key = seq;
+	bool v4 = n->base.params.family == AF_INET;
+
+	c->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+	c->cmsg_type = v4 ? IP_TTL : IPV6_HOPLIMIT;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &ttl, sizeof(int));
+	if (!n->txts)
+		return CMSG_SPACE(sizeof(int));
+	c = (struct cmsghdr *)(void *)(b + CMSG_SPACE(sizeof(int)));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_TS_OPT_ID;
+	c->cmsg_len = CMSG_LEN(sizeof(key));
+	memcpy(CMSG_DATA(c), &key, sizeof(key));
+	return TXTS_CMSG;
+}
+
 /* ---- sending ------------------------------------------------------- */
 
 static void
@@ -511,23 +597,22 @@ pending_icmp_error(int e)
 }
 
 /*
- * Sends len bytes with the TTL / hop limit in a control message, to the
- * target (or, connected, to the peer). *sent_ns is read right before
- * sendmsg.
+ * Sends len bytes with the TTL / hop limit (and the stamp ID) in control
+ * messages, to the target (or, connected, to the peer). *sent_ns is read
+ * right before sendmsg.
  * On a ping or UDP socket a send can fail once with the error of an
  * earlier ICMP message (sk_err); that send is retried once.
  */
 static int
 send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
-    bool connected, int ttl, int64_t *sent_ns)
+    bool connected, const struct probe *p, int64_t *sent_ns)
 {
 	union {
-		char b[CMSG_SPACE(sizeof(int))];
+		char b[TXTS_CMSG];
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov = {(void *)(uintptr_t)buf, len};
 	struct msghdr mh = {0};
-	struct cmsghdr *c;
 	int tries;
 
 	memset(&cm, 0, sizeof(cm));
@@ -538,18 +623,16 @@ send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level =
-	    n->base.params.family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
-	c->cmsg_type =
-	    n->base.params.family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &ttl, sizeof(int));
 	for (tries = 0; tries < 3; tries++) {
+		mh.msg_controllen = probe_cmsg(n, cm.b, p->ttl, p->seq);
 		*sent_ns = clock_mono_ns();
 		if (sendmsg(fd, &mh, 0) >= 0)
 			return 0;
+		if (errno == EINVAL && n->txts) {
+			/* no SCM_TS_OPT_ID here: user-space send times */
+			txts_set(n, false);
+			continue;
+		}
 		if (errno != EINTR && (n->kind == KIND_RAW || tries > 0 ||
 		                          !pending_icmp_error(errno)))
 			return -1;
@@ -575,9 +658,9 @@ net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 		return -1;
 	if (n->kind == KIND_UDP)
 		return send_ttl(n, n->flow_fd[p->flow], b + UDP_HDR,
-		    (size_t)len - UDP_HDR, true, p->ttl, sent_ns);
-	return send_ttl(n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, false,
-	    p->ttl, sent_ns);
+		    (size_t)len - UDP_HDR, true, p, sent_ns);
+	return send_ttl(
+	    n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, false, p, sent_ns);
 }
 
 /* ---- receiving ----------------------------------------------------- */
@@ -598,6 +681,10 @@ read_ee(const struct cmsghdr *c, size_t dlen, struct rxmsg *m)
 	size_t olen = dlen - sizeof(m->ee);
 
 	memcpy(&m->ee, CMSG_DATA(c), sizeof(m->ee));
+	if (m->ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
+		m->is_txts = m->ee.ee_info == SCM_TSTAMP_SND;
+		m->ts_key = m->ee.ee_data;
+	}
 	memset(&off, 0, sizeof(off));
 	memcpy(&off, CMSG_DATA(c) + sizeof(m->ee),
 	    olen < sizeof(off) ? olen : sizeof(off));
@@ -624,12 +711,20 @@ static void
 read_cmsg(const struct rxring *rg, const struct cmsghdr *c, struct rxmsg *m)
 {
 	struct timespec ts;
+	struct scm_timestamping tss;
 	size_t dlen = c->cmsg_len - CMSG_LEN(0);
 
 	if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
 	    dlen >= sizeof(ts)) {
 		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 		m->rx_ns = stamp_to_mono(rg, &ts);
+		m->real_ns = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+	} else if (c->cmsg_level == SOL_SOCKET &&
+	           c->cmsg_type == SCM_TIMESTAMPING && dlen >= sizeof(tss)) {
+		/* ts[0]: the software stamp (of a send, on the error queue) */
+		memcpy(&tss, CMSG_DATA(c), sizeof(tss));
+		m->tx_real_ns =
+		    (int64_t)tss.ts[0].tv_sec * NS_PER_S + tss.ts[0].tv_nsec;
 	} else if (cmsg_is(c, IP_TTL, IPV6_HOPLIMIT) && dlen >= sizeof(int)) {
 		memcpy(&m->ttl, CMSG_DATA(c), sizeof(int));
 	} else if (cmsg_is(c, IP_RECVERR, IPV6_RECVERR) &&
@@ -722,6 +817,7 @@ accept_reply(const struct net_transport *n, const struct pkt_reply *pr,
 	if (m->ttl >= 0)
 		r->reply_ttl = m->ttl;
 	r->rx_ns = m->rx_ns;
+	r->rx_real_ns = m->real_ns;
 	return 1;
 }
 
@@ -808,10 +904,26 @@ parse_msg(const struct net_transport *n, const struct rxq *q,
 		    &n->src, m->data, m->len, pr, &why);
 	case Q_ERR:
 		return errqueue_parse(n, q, m, pr);
+	case Q_TXTS:
 	case Q_DRAIN:
 		break;
 	}
 	return -1;
+}
+
+/* A kernel send stamp from an error queue as a REPLY_TX_STAMP, or 0. */
+static int
+txts_reply(
+    const struct net_transport *n, const struct rxmsg *m, struct reply *r)
+{
+	if (!n->txts || m->tx_real_ns <= 0 || m->ts_key == 0 ||
+	    m->ts_key > PACKET_SEQ_MAX)
+		return 0;
+	memset(r, 0, sizeof(*r));
+	r->kind = REPLY_TX_STAMP;
+	r->seq = (uint16_t)m->ts_key;
+	r->tx_real_ns = m->tx_real_ns;
+	return 1;
 }
 
 /*
@@ -826,6 +938,8 @@ take_held(struct net_transport *n, struct reply *r)
 	struct rxmsg m;
 
 	ring_decode(rg, rg->pos++, &m);
+	if (m.is_txts)
+		return txts_reply(n, &m, r);
 	if (parse_msg(n, rg->q, &m, &pr) == -1)
 		return 0;
 	return accept_reply(n, &pr, &m, r);
@@ -842,7 +956,8 @@ refill(struct net_transport *n)
 {
 	struct rxring *rg = &n->ring;
 	const struct rxq *q = &n->q[n->next_q];
-	int k = ring_fill(rg, q->fd, q->kind == Q_ERR ? MSG_ERRQUEUE : 0);
+	int k = ring_fill(rg, q->fd,
+	    q->kind == Q_ERR || q->kind == Q_TXTS ? MSG_ERRQUEUE : 0);
 
 	rg->q = q;
 	rg->pos = 0;
@@ -886,7 +1001,9 @@ net_recv(struct transport *t, struct reply *r, int64_t now_ns)
 			continue;
 		}
 		if (rg->drained >= n->nq) {
+			/* the next pass starts with the send stamps */
 			rg->drained = 0;
+			n->next_q = 0;
 			return 0;
 		}
 		if ((rc = refill(n)) == -1)
@@ -1323,18 +1440,20 @@ setup_raw(struct net_transport *n)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	hold_raw_ports(n);
-	n->q = xcalloc(2, sizeof(*n->q));
+	hold_raw_ports(n); /* may change the ident: before any filter */
+	/* send stamps first: each pass reads them before the replies */
+	n->q = xcalloc(3, sizeof(*n->q));
+	add_queue(n, n->tx >= 0 ? n->tx : n->rx, Q_TXTS, 0, 0);
+	if (tp->proto == PROTO_TCP) {
+		add_queue(n, n->tx, Q_RAW, IPPROTO_TCP, 0);
+		attach_filter(n->tx, tp, true);
+	}
 	add_queue(n, n->rx, Q_RAW, icmp_proto(tp->family), 0);
 	attach_filter(n->rx, tp, false);
 	if (n->tx < 0)
 		return;
 	len = addr_to_sockaddr(&n->src, 0, &ss);
 	(void)bind(n->tx, (struct sockaddr *)&ss, len);
-	if (tp->proto == PROTO_TCP) {
-		add_queue(n, n->tx, Q_RAW, IPPROTO_TCP, 0);
-		attach_filter(n->tx, tp, true);
-	}
 }
 
 /* One fd for the loop: an epoll set when there are several sockets. */
@@ -1421,6 +1540,7 @@ setup_kind(struct net_transport *n, char *err, size_t errlen)
 	} else {
 		setup_raw(n);
 	}
+	txts_set(n, true);
 	if (setup_epoll(n) == -1) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		return -1;

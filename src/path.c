@@ -246,3 +246,44 @@ path_event(const struct path *p, unsigned i)
 		return NULL;
 	return &p->events[(p->nevents - 1 - i) % PATH_MAX_EVENTS];
 }
+
+void
+path_send_clock(struct path *p, int ttl, bool kernel)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	if (kernel)
+		h->tx_kernel++;
+	else
+		h->tx_user++;
+}
+
+static const char *
+clock_name(unsigned kernel, unsigned user)
+{
+	if (kernel == 0 && user == 0)
+		return NULL;
+	if (user == 0)
+		return "kernel";
+	return kernel == 0 ? "user" : "mixed";
+}
+
+const char *
+hop_send_clock(const struct hop *h)
+{
+	return clock_name(h->tx_kernel, h->tx_user);
+}
+
+const char *
+path_send_clock_name(const struct path *p)
+{
+	unsigned k = 0, u = 0;
+
+	for (int ttl = 1; ttl <= p->max_ttl; ttl++) {
+		k += p->hops[ttl].tx_kernel;
+		u += p->hops[ttl].tx_user;
+	}
+	return clock_name(k, u);
+}

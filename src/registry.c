@@ -67,6 +67,7 @@ registry_claim(struct registry *r, uint8_t ttl, uint16_t flow)
 	if (e->live)
 		return 0;
 	e->sent_ns = CLOCK_NEVER;
+	e->tx_real_ns = 0;
 	e->seq = seq;
 	e->flow = flow;
 	e->ttl = ttl;
@@ -82,6 +83,15 @@ registry_sent(struct registry *r, uint16_t seq, int64_t sent_ns)
 {
 	if (r->e[seq].live)
 		r->e[seq].sent_ns = sent_ns;
+}
+
+bool
+registry_tx_stamp(struct registry *r, uint16_t seq, int64_t tx_real_ns)
+{
+	if (seq == 0 || seq > PACKET_SEQ_MAX || !r->e[seq].live)
+		return false;
+	r->e[seq].tx_real_ns = tx_real_ns;
+	return true;
 }
 
 /* Removes live entry seq, copying it to *out (if not NULL). */

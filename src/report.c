@@ -678,6 +678,8 @@ json_run(json_t *o, const struct path *p, const struct report_meta *m, int *bad)
 	put(o, "cycles_done", json_integer(p->cycles), bad);
 	put(o, "destination_ttl",
 	    p->dest_ttl > 0 ? json_integer(p->dest_ttl) : json_null(), bad);
+	/* which send times the RTTs came from: kernel, user, mixed (null) */
+	put(o, "send_clock", jstr(path_send_clock_name(p)), bad);
 }
 
 /*

@@ -897,6 +897,12 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 	    stats_loss_pct(&h->st), h->st.lost, h->st.received + h->st.lost,
 	    h->nresp, h->nresp == 1 ? "" : "s");
 	box_line(u, &b, buf, 0);
+	if (hop_send_clock(h) != NULL) {
+		snprintf(buf, sizeof(buf),
+		    "Send clock %s: %u from kernel stamps, %u from user space",
+		    hop_send_clock(h), h->tx_kernel, h->tx_user);
+		box_line(u, &b, buf, 0);
+	}
 	if (h->nresp == 0) {
 		box_line(u, &b, "no reply from this hop yet", 0);
 		return;

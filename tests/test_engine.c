@@ -397,6 +397,117 @@ test_engine_path_growth_forgets_destination(void **state)
 	env_free(&v);
 }
 
+/* The realtime clock of the kernel stamps: the fake's clock plus this. */
+#define REAL_OFS (1700000000 * NS_PER_S)
+
+/* Queues the kernel's send stamp of sent probe i, late_ns after sending. */
+static void
+tx_stamp(struct env *v, int i, int64_t late_ns)
+{
+	struct reply *r = &v->f.q[v->f.nq++];
+
+	memset(r, 0, sizeof(*r));
+	r->kind = REPLY_TX_STAMP;
+	r->seq = v->f.sent[i].seq;
+	r->tx_real_ns = v->f.sent_at[i] + REAL_OFS + late_ns;
+}
+
+/* The last queued reply also carries a kernel receive stamp. */
+static void
+rx_stamp(struct env *v, int64_t real_ns)
+{
+	v->f.q[v->f.nq - 1].rx_real_ns = real_ns;
+}
+
+/*
+ * Probe 0 left the kernel 40 us after its user-space stamp; its reply's
+ * kernel stamp is 1 ms after that: the RTT is 1 ms whether the send stamp
+ * came before the reply or after it in the same read pass.
+ */
+static void
+test_engine_tx_stamp_before_or_after_reply(void **state)
+{
+	struct env v;
+	struct engine_counters c;
+	int64_t tx = 40 * NS_PER_US;
+
+	(void)state;
+	env_init(&v, 2, 1, 0);
+	step(&v, 0);
+	tx_stamp(&v, 0, tx);
+	answer(&v, 0, 2, NS_PER_MS + tx + 5 * NS_PER_US);
+	rx_stamp(&v, v.f.sent_at[0] + REAL_OFS + tx + NS_PER_MS);
+	answer(&v, 1, 2, 2 * NS_PER_MS + tx);
+	rx_stamp(&v, v.f.sent_at[1] + REAL_OFS + tx + 2 * NS_PER_MS);
+	tx_stamp(&v, 1, tx); /* after its reply */
+	step(&v, 10 * NS_PER_MS);
+	assert_int_equal(path_hop(v.p, 1)->st.last_ns, NS_PER_MS);
+	assert_int_equal(path_hop(v.p, 2)->st.last_ns, 2 * NS_PER_MS);
+	assert_string_equal(hop_send_clock(path_hop(v.p, 1)), "kernel");
+	assert_string_equal(path_send_clock_name(v.p), "kernel");
+	engine_counters(v.e, &c);
+	assert_int_equal(c.tx_stamps, 2);
+	assert_int_equal(c.tx_unmatched, 0);
+	assert_int_equal(c.kernel_timed, 2);
+	env_free(&v);
+}
+
+/*
+ * No send stamp, one only in a later pass, a clock step between the
+ * stamps: the user-space send time, and the clock says so.
+ */
+static void
+test_engine_user_send_time_without_good_stamp(void **state)
+{
+	struct env v;
+	struct engine_counters c;
+	int64_t k = REAL_OFS + NS_PER_MS;
+
+	(void)state;
+	env_init(&v, 3, 1, 0);
+	step(&v, 0);
+	answer(&v, 0, 3, 3 * NS_PER_MS); /* no stamp at all */
+	rx_stamp(&v, v.f.sent_at[0] + k);
+	answer(&v, 1, 3, 3 * NS_PER_MS); /* stamp comes a pass late */
+	rx_stamp(&v, v.f.sent_at[1] + k);
+	tx_stamp(&v, 2, 0); /* realtime stepped back 1 s before the reply */
+	answer(&v, 2, 3, 3 * NS_PER_MS);
+	rx_stamp(&v, v.f.sent_at[2] + k - NS_PER_S);
+	step(&v, 10 * NS_PER_MS);
+	tx_stamp(&v, 1, 0);
+	step(&v, NS_PER_MS);
+	for (int ttl = 1; ttl <= 3; ttl++) {
+		assert_int_equal(path_hop(v.p, ttl)->st.last_ns, 3 * NS_PER_MS);
+		assert_string_equal(hop_send_clock(path_hop(v.p, ttl)), "user");
+	}
+	engine_counters(v.e, &c);
+	assert_int_equal(c.tx_unmatched, 1);
+	assert_int_equal(c.kernel_timed, 0);
+	assert_int_equal(c.replies, 3);
+	env_free(&v);
+}
+
+/* Some replies timed by the kernel, some not: "mixed"; none yet: NULL. */
+static void
+test_engine_send_clock_mixed(void **state)
+{
+	struct env v;
+
+	(void)state;
+	env_init(&v, 2, 1, 0);
+	assert_null(path_send_clock_name(v.p));
+	step(&v, 0);
+	tx_stamp(&v, 0, 0);
+	answer(&v, 0, 2, NS_PER_MS);
+	rx_stamp(&v, v.f.sent_at[0] + REAL_OFS + NS_PER_MS);
+	answer(&v, 1, 2, NS_PER_MS);
+	step(&v, 10 * NS_PER_MS);
+	assert_string_equal(path_send_clock_name(v.p), "mixed");
+	assert_int_equal(path_hop(v.p, 1)->tx_kernel, 1);
+	assert_int_equal(path_hop(v.p, 2)->tx_user, 1);
+	env_free(&v);
+}
+
 int
 main(void)
 {
@@ -410,6 +521,9 @@ main(void)
 	    cmocka_unit_test(test_engine_done_after_count_cycles_settle),
 	    cmocka_unit_test(test_engine_send_failure_is_loss),
 	    cmocka_unit_test(test_engine_path_growth_forgets_destination),
+	    cmocka_unit_test(test_engine_tx_stamp_before_or_after_reply),
+	    cmocka_unit_test(test_engine_user_send_time_without_good_stamp),
+	    cmocka_unit_test(test_engine_send_clock_mixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

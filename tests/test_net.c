@@ -57,6 +57,7 @@ struct trace {
 	int extra; /* replies that did not (duplicates, strays) */
 	int late;  /* rx_ns not before the recv call: no kernel stamp */
 	bool got[MAX_TTL + 1];
+	int64_t tx_real[MAX_TTL + 1]; /* kernel send stamp, before the reply */
 	struct reply r[MAX_TTL + 1];
 	int64_t sent_ns[MAX_TTL + 1];
 };
@@ -282,10 +283,18 @@ run_trace(struct transport *t, struct trace *tr)
 			before_ns = clock_mono_ns();
 			if ((rc = t->ops->recv(t, &r, before_ns)) != 1)
 				break;
+			ttl = r.seq - base;
+			if (r.kind == REPLY_TX_STAMP) {
+				if (ttl < 1 || ttl > MAX_TTL || tr->got[ttl] ||
+				    tr->tx_real[ttl] != 0)
+					tr->extra++;
+				else
+					tr->tx_real[ttl] = r.tx_real_ns;
+				continue;
+			}
 			/* a kernel stamp is taken on arrival, before we ask */
 			if (r.rx_ns >= before_ns)
 				tr->late++;
-			ttl = r.seq - base;
 			if (ttl < 1 || ttl > MAX_TTL || tr->got[ttl]) {
 				tr->extra++;
 				continue;
@@ -300,10 +309,39 @@ run_trace(struct transport *t, struct trace *tr)
 	return 0;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The median over the replies of (RTT from the user-space send stamp and
+ * the receive stamp moved onto the monotonic clock) - (RTT from the two
+ * kernel stamps, no conversion). The user stamp is taken before the
+ * kernel's, so this is >= 0 unless the conversion is biased.
+ */
+static int64_t
+clock_bias_median(const struct trace *tr)
+{
+	int64_t d[MAX_TTL];
+	int ttl;
+
+	for (ttl = 1; ttl <= MAX_TTL; ttl++)
+		d[ttl - 1] = (tr->r[ttl].rx_ns - tr->sent_ns[ttl]) -
+		             (tr->r[ttl].rx_real_ns - tr->tx_real[ttl]);
+	qsort(d, MAX_TTL, sizeof(d[0]), cmp_i64);
+	return d[MAX_TTL / 2];
+}
+
 /*
  * What a 5-hop chain must answer: routers 1..4 Time Exceeded from their
  * address facing us, TTL 5 and 6 the destination; each reply TTL is 64
- * less the hops it crossed; kernel stamps after the send, RTT < 50 ms.
+ * less the hops it crossed; kernel stamps after the send, RTT < 50 ms; a
+ * kernel send stamp before each reply; no bias from the receive stamp's
+ * move onto the monotonic clock.
  * Returns NULL, or what is wrong (usable in a forked child).
  */
 static const char *
@@ -323,6 +361,7 @@ trace_problem(const struct trace *tr, const struct transport_params *tp,
 	for (ttl = 1; ttl <= MAX_TTL; ttl++) {
 		const struct reply *r = &tr->r[ttl];
 		int64_t rtt_ns = r->rx_ns - tr->sent_ns[ttl];
+		int64_t k_ns = r->rx_real_ns - tr->tx_real[ttl];
 
 		hop = ttl < HOPS ? ttl : HOPS;
 		snprintf(why, sizeof(why), "ttl %d: ", ttl);
@@ -342,8 +381,19 @@ trace_problem(const struct trace *tr, const struct transport_params *tp,
 			strcat(why, "wrong reply TTL");
 		else if (rtt_ns < 0 || rtt_ns >= 50 * NS_PER_MS)
 			strcat(why, "RTT out of range");
+		else if (tr->tx_real[ttl] == 0 || r->rx_real_ns == 0)
+			strcat(why, "no kernel send stamp before the reply");
+		else if (k_ns < 0 || k_ns >= 50 * NS_PER_MS)
+			strcat(why, "kernel RTT out of range");
 		else
 			continue;
+		return why;
+	}
+	if (clock_bias_median(tr) < -NS_PER_US ||
+	    clock_bias_median(tr) > NS_PER_MS) {
+		snprintf(why, sizeof(why),
+		    "user-space RTT - kernel RTT: median %lld ns",
+		    (long long)clock_bias_median(tr));
 		return why;
 	}
 	return NULL;
@@ -508,8 +558,9 @@ test_net_recv_foreign_ident_dropped(void **state)
  * Sends BURST probes (TTL 1..HOPS over and over) and, once every answer
  * had time to arrive, takes them all in one pass: several batched reads,
  * of one queue or more. Returns how many replies were right (one per
- * probe, the hop's address, a kernel stamp between the send and the pass)
- * and counts the others in *bad; -1 on a transport error.
+ * probe, after its kernel send stamp, the hop's address, a kernel stamp
+ * between the send and the pass) and counts the others in *bad; -1 on a
+ * transport error.
  */
 static int
 burst_pass(struct transport *t, int fam, int *bad)
@@ -517,12 +568,13 @@ burst_pass(struct transport *t, int fam, int *bad)
 	const struct haddr *hops = hop_addr[fam == 6];
 	uint16_t base = next_seq;
 	int64_t sent[BURST], before;
-	bool got[BURST];
+	bool got[BURST], stamped[BURST];
 	struct probe p;
 	struct reply r;
 	int i, rc, good = 0;
 
 	memset(got, 0, sizeof(got));
+	memset(stamped, 0, sizeof(stamped));
 	next_seq = (uint16_t)(next_seq + BURST + 16);
 	for (i = 0; i < BURST; i++) {
 		p.seq = (uint16_t)(base + i);
@@ -535,7 +587,13 @@ burst_pass(struct transport *t, int fam, int *bad)
 	before = clock_mono_ns();
 	while ((rc = t->ops->recv(t, &r, before)) == 1) {
 		i = r.seq - base;
-		if (i < 0 || i >= BURST || got[i] || r.rx_ns < sent[i] ||
+		if (r.kind == REPLY_TX_STAMP && i >= 0 && i < BURST &&
+		    !got[i] && !stamped[i]) {
+			stamped[i] = true;
+			continue;
+		}
+		if (i < 0 || i >= BURST || got[i] || !stamped[i] ||
+		    r.kind == REPLY_TX_STAMP || r.rx_ns < sent[i] ||
 		    r.rx_ns >= before || !addr_eq(&r.from, &hops[i % HOPS])) {
 			(*bad)++;
 			continue;
@@ -556,7 +614,8 @@ next_reply_seq(struct transport *t)
 
 	while (clock_mono_ns() < end) {
 		(void)poll(&pfd, 1, 50);
-		if (t->ops->recv(t, &r, clock_mono_ns()) == 1)
+		if (t->ops->recv(t, &r, clock_mono_ns()) == 1 &&
+		    r.kind != REPLY_TX_STAMP)
 			return r.seq;
 	}
 	return -1;
@@ -668,6 +727,10 @@ test_net_recv_budget_bounds_a_foreign_flood(void **state)
 	p.seq = next_seq++;
 	assert_int_equal(t->ops->send(t, &p, &sent), 0);
 	usleep(50 * 1000);
+	/* the send stamp comes first: its queue is read before the replies */
+	assert_int_equal(t->ops->recv(t, &r, clock_mono_ns()), 1);
+	assert_int_equal(r.kind, REPLY_TX_STAMP);
+	assert_int_equal(r.seq, p.seq);
 	assert_int_equal(t->ops->recv(t, &r, clock_mono_ns()), 0);
 	for (calls = 1; calls < 20; calls++) {
 		pfd.fd = t->ops->fd(t);

@@ -233,6 +233,27 @@ test_registry_free_null_is_noop(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+static void
+test_registry_tx_stamp_only_live(void **state)
+{
+	struct registry *r = registry_new();
+	struct registry_entry e;
+	uint16_t a = registry_claim(r, 1, 0);
+
+	(void)state;
+	registry_sent(r, a, 100);
+	assert_false(registry_tx_stamp(r, (uint16_t)(a + 1), 5));
+	assert_false(registry_tx_stamp(r, 0, 5));
+	assert_true(registry_tx_stamp(r, a, 170));
+	assert_true(registry_take(r, a, &e));
+	assert_int_equal(e.tx_real_ns, 170);
+	assert_false(registry_tx_stamp(r, a, 180)); /* answered */
+	a = registry_claim(r, 2, 0);
+	assert_true(registry_take(r, a, &e));
+	assert_int_equal(e.tx_real_ns, 0); /* a new claim has none */
+	registry_free(r);
+}
+
 int
 main(void)
 {
@@ -249,6 +270,7 @@ main(void)
 	    T(test_registry_take_many_holes_then_expire),
 	    T(test_registry_clear_forgets_all),
 	    cmocka_unit_test(test_registry_free_null_is_noop),
+	    cmocka_unit_test(test_registry_tx_stamp_only_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -818,6 +818,12 @@ test_ui_read_key_details_panel(void **state)
 	assert_row(" Hop 2 ");
 	assert_row("Snt 10  Rcv 9  Lost 1  in flight 0  Loss 10.0% (1/10)  "
 	           "2 responders");
+	assert_no_row("Send clock");
+	path_send_clock(p, 2, true);
+	path_send_clock(p, 2, true);
+	path_send_clock(p, 2, false);
+	draw(p, &h);
+	assert_row("Send clock mixed: 2 from kernel stamps, 1 from user space");
 	y = find("core1.example.net (10.78.1.1)");
 	assert_true(y > 0);
 	r = row(y);

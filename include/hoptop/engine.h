@@ -52,6 +52,9 @@ void engine_stop(struct engine *e);
 /* Counters for tests and benchmarks. */
 struct engine_counters {
 	uint64_t sent, replies, matched, foreign, duplicates, late, send_errors;
+	/* kernel send stamps read; those whose probe was gone; replies
+	 * timed from a kernel send stamp */
+	uint64_t tx_stamps, tx_unmatched, kernel_timed;
 };
 void engine_counters(const struct engine *e, struct engine_counters *out);
 

@@ -30,6 +30,8 @@ struct hop {
 	struct history hist;
 	int nresp;
 	struct responder resp[HOP_MAX_RESPONDERS];
+	/* replies timed from the kernel's send stamp / the user-space one */
+	unsigned tx_kernel, tx_user;
 };
 
 enum path_event_kind {
@@ -80,6 +82,14 @@ void path_reply(struct path *p, int ttl, const struct haddr *from,
     int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow, bool is_dest,
     const struct mpls_stack *mpls);
 void path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq);
+/* Counts which send clock timed a reply at ttl (kernel stamp or user). */
+void path_send_clock(struct path *p, int ttl, bool kernel);
+/*
+ * "kernel", "user" or "mixed": the send clock of the replies at h (NULL: at
+ * every hop of p), or NULL when no reply was timed yet.
+ */
+const char *hop_send_clock(const struct hop *h);
+const char *path_send_clock_name(const struct path *p);
 
 /*
  * Last TTL to show. dest_ttl when known. Until then (like mtr): the highest

@@ -11,6 +11,7 @@
 
 struct registry_entry {
 	int64_t sent_ns;
+	int64_t tx_real_ns; /* kernel send stamp (CLOCK_REALTIME), 0 if none */
 	uint16_t seq;
 	uint16_t flow;
 	uint8_t ttl;
@@ -28,6 +29,11 @@ void registry_free(struct registry *r);
 uint16_t registry_claim(struct registry *r, uint8_t ttl, uint16_t flow);
 /* Records the send time of a claimed sequence. */
 void registry_sent(struct registry *r, uint16_t seq, int64_t sent_ns);
+/*
+ * Records the kernel's send stamp of a live probe. Returns false for a
+ * sequence that is not live (answered, expired, never claimed).
+ */
+bool registry_tx_stamp(struct registry *r, uint16_t seq, int64_t tx_real_ns);
 /*
  * Removes a live probe by sequence, copying it to *out. Returns false for
  * unknown, already answered (duplicates) or expired sequences.

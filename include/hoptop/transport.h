@@ -26,6 +26,13 @@ enum reply_kind {
 	REPLY_TIME_EXCEEDED = 0, /* an intermediate hop */
 	REPLY_DEST,              /* Echo Reply / Port Unreach / SYN-ACK / RST */
 	REPLY_UNREACH,           /* other Destination Unreachable */
+	/*
+	 * Not a reply: the kernel's send time of our probe seq, tx_real_ns
+	 * (CLOCK_REALTIME, the clock of rx_real_ns). Only seq and
+	 * tx_real_ns are set. A transport hands out a probe's stamp before
+	 * any reply to it that it read in the same or a later recv.
+	 */
+	REPLY_TX_STAMP,
 };
 
 struct reply {
@@ -36,6 +43,9 @@ struct reply {
 	uint8_t icmp_type, icmp_code;
 	int reply_ttl; /* -1 unknown */
 	int64_t rx_ns; /* monotonic receive time (kernel stamp) */
+	/* The kernel's receive stamp itself (CLOCK_REALTIME), 0 if none. */
+	int64_t rx_real_ns;
+	int64_t tx_real_ns; /* REPLY_TX_STAMP only */
 	struct mpls_stack mpls;
 };
 
@@ -67,6 +77,9 @@ struct transport_ops {
 	 * Takes the next reply that is ours. Returns 1 with *r filled, 0 when
 	 * nothing is waiting (EAGAIN, or nothing due before now_ns), -1 with
 	 * errno on a real error. Foreign and malformed packets are skipped.
+	 * *r may instead be a REPLY_TX_STAMP (the kernel's send time of one
+	 * of our probes); transports without kernel send stamps (sim) never
+	 * give one, and the engine then times from *sent_ns of send.
 	 */
 	int (*recv)(struct transport *t, struct reply *r, int64_t now_ns);
 	/* When recv next has something without a readable fd, or CLOCK_NEVER.

@@ -48,12 +48,15 @@ s2=$(e2e_snt "$(e2e_capture)" 1)
 e2e_check "p: Snt stays at $s1 while paused (now $s2)" [ "$s1" = "$s2" ]
 e2e_keys Space
 e2e_check "space: the header shows Running" e2e_wait_for 'Running' 2
-sleep 1.5
-s3=$(e2e_snt "$(e2e_capture)" 1)
+# wait for the screen to show it (bounded), not for a fixed time
+snt_above() { [ "$(e2e_snt "$1" 1)" -gt "${s2:-0}" ] 2>/dev/null; }
+e2e_poll_fn 3 snt_above
+s3=$(e2e_snt "$E2E_SCREEN" 1)
 e2e_check "space: Snt grows again ($s2 -> $s3)" [ "${s3:-0}" -gt "${s2:-0}" ]
 e2e_keys r
-sleep 0.3
-s4=$(e2e_snt "$(e2e_capture)" 1)
+snt_low() { [ "$(e2e_snt "$1" 1)" -le 2 ] 2>/dev/null; }
+e2e_poll_fn 2 snt_low
+s4=$(e2e_snt "$E2E_SCREEN" 1)
 e2e_check "r: Snt starts over ($s3 -> $s4)" [ "${s4:-99}" -le 2 ]
 e2e_keys s
 e2e_check "s: the status line shows the snapshot path" e2e_wait_for 'snapshot saved to' 2

@@ -24,6 +24,16 @@
  * delay is not added to the RTT. The read time is used when no stamp
  * matches (or with --no-tap).
  *
+ * The wire RTT of each answered probe, the truth a prober is held to: the
+ * same socket sees each reply tunsim wrote as it enters the stack, with
+ * the kernel's receive stamp (the one the prober's socket reports too),
+ * so wire = reply stamp - probe stamp, both CLOCK_REALTIME as the kernel
+ * took them, no conversion (what tcpdump on the device would show). A
+ * late write moves the truth and the prober's RTT alike. The prober's own
+ * kernel send stamp (taken as the device gets the probe) lies between the
+ * tap's stamp and tunsim's read of it, so an RTT from it lies between
+ * reply stamp - read time (logged as wire_read) and the wire RTT.
+ *
  * Measured: the lateness of every reply write (actual - due), the delay
  * from a probe's stamp to its read (tunsim's wake-up), and per TTL the
  * actual hold of each answered probe (reply written - probe arrived),
@@ -94,7 +104,10 @@ struct probe_slot {
 	uint8_t proto, ttl;
 	uint16_t ident, seq;
 	struct haddr dst;
-	int64_t sent_ns; /* kernel stamp, else read time */
+	int64_t sent_ns;   /* kernel stamp, else read time */
+	int64_t tx_real;   /* the kernel stamp itself (realtime), 0 if none */
+	int64_t read_real; /* realtime just after tunsim read it */
+	bool wired;        /* its reply was seen entering the stack */
 };
 
 /* What tunsim measured at one TTL. */
@@ -104,6 +117,10 @@ struct ttl_meas {
 	int64_t min_ns;  /* smallest and largest actual hold */
 	int64_t max_ns;
 	int64_t late_ns; /* sum of write lateness of those replies */
+	uint64_t wire_n; /* answered probes with both kernel stamps */
+	int64_t wire_ns; /* sum of their wire RTTs */
+	int64_t read_ns; /* sum of (reply stamp - probe read): see below */
+	int64_t wire_min_ns, wire_max_ns;
 };
 
 /* One late write, for the log. */
@@ -123,7 +140,7 @@ struct tunsim {
 	int fd, tap; /* tap: AF_PACKET socket on the device, or -1 */
 	uint64_t packets_in, unparsable_in, read_errors;
 	uint64_t replies_out, write_errors, unmatched, duplicates, evicted;
-	uint64_t stamped, unstamped, tap_skipped;
+	uint64_t stamped, unstamped, tap_skipped, tap_in, tap_in_unmatched;
 	struct hist late;       /* reply write - due */
 	struct hist read_delay; /* probe read - its kernel stamp */
 	int64_t start_ns;
@@ -242,11 +259,17 @@ slot_index(unsigned proto, unsigned ident, unsigned seq)
 	return (seq ^ h) % PROBE_SLOTS;
 }
 
-/* Remembers a probe read at now_ns. */
+/*
+ * Remembers a probe sent at now_ns (kernel stamp tx_real, or 0), read at
+ * read_real.
+ */
 static void
-probe_record(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t now_ns)
+probe_record(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t now_ns,
+    int64_t tx_real, int64_t read_real)
 {
-	struct probe_slot k = {.sent_ns = now_ns}, *s;
+	struct probe_slot k = {
+	    .sent_ns = now_ns, .tx_real = tx_real, .read_real = read_real};
+	struct probe_slot *s;
 
 	if (probe_key(pkt, len, &k) != 0)
 		return;
@@ -358,9 +381,12 @@ emit_due(struct tunsim *t)
 	}
 }
 
-/* The realtime stamp of a received message, moved onto CLOCK_MONOTONIC. */
+/*
+ * The realtime stamp of a received message (*real, 0 if none), moved onto
+ * CLOCK_MONOTONIC.
+ */
 static int64_t
-stamp_mono(struct msghdr *mh)
+stamp_mono(struct msghdr *mh, int64_t *real_ns)
 {
 	struct cmsghdr *c;
 	struct timespec ts, real;
@@ -370,24 +396,61 @@ stamp_mono(struct msghdr *mh)
 		if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SO_TIMESTAMPNS)
 			break;
+	*real_ns = 0;
 	if (c == NULL)
 		return -1;
 	memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-	m0 = mono_ns();
-	clock_gettime(CLOCK_REALTIME, &real);
-	m1 = mono_ns();
+	*real_ns = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+	/* both clocks read close together (again if preempted between) */
+	for (int i = 0; i < 3; i++) {
+		m0 = mono_ns();
+		clock_gettime(CLOCK_REALTIME, &real);
+		m1 = mono_ns();
+		if (m1 - m0 < 2 * NS_PER_US)
+			break;
+	}
 	return m0 + (m1 - m0) / 2 -
 	       ((int64_t)(real.tv_sec - ts.tv_sec) * NS_PER_S + real.tv_nsec -
 	           ts.tv_nsec);
 }
 
 /*
- * The kernel stamp of pkt from the tap: its copy there is queued before
- * the TUN one, so older tap packets without a TUN twin are skipped.
- * Returns -1 if none matches.
+ * A reply tunsim wrote, seen by the tap entering the stack with the
+ * kernel's receive stamp: the wire RTT of the probe it answers.
+ */
+static void
+tap_reply_in(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t real)
+{
+	struct probe_slot *s = probe_match(t, pkt, len);
+	struct ttl_meas *m;
+	int64_t w;
+
+	t->tap_in++;
+	if (s == NULL || !s->answered || s->wired || s->tx_real == 0 ||
+	    real == 0) {
+		t->tap_in_unmatched++;
+		return;
+	}
+	s->wired = true;
+	m = &t->meas[s->ttl];
+	w = real - s->tx_real;
+	if (m->wire_n == 0 || w < m->wire_min_ns)
+		m->wire_min_ns = w;
+	if (m->wire_n == 0 || w > m->wire_max_ns)
+		m->wire_max_ns = w;
+	m->wire_n++;
+	m->wire_ns += w;
+	m->read_ns += real - s->read_real;
+}
+
+/*
+ * The kernel stamp of pkt from the tap (*real: unconverted): its copy
+ * there is queued before the TUN one, so older tap packets without a TUN
+ * twin are skipped; replies coming in are booked on the way. pkt NULL:
+ * read what the tap holds. Returns -1 if none matches.
  */
 static int64_t
-tap_stamp(struct tunsim *t, const uint8_t *pkt, size_t len)
+tap_stamp(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t *real)
 {
 	static uint8_t buf[BUF_MAX];
 	union {
@@ -395,11 +458,15 @@ tap_stamp(struct tunsim *t, const uint8_t *pkt, size_t len)
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov = {buf, sizeof(buf)};
+	struct sockaddr_ll from;
 	struct msghdr mh;
 	ssize_t n;
+	int64_t st;
 
 	for (int i = 0; t->tap >= 0 && i < DRAIN_MAX; i++) {
 		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
 		mh.msg_control = cm.b;
@@ -410,21 +477,41 @@ tap_stamp(struct tunsim *t, const uint8_t *pkt, size_t len)
 			continue;
 		if (n < 0)
 			return -1;
-		if ((size_t)n == len && memcmp(buf, pkt, len) == 0)
-			return stamp_mono(&mh);
-		t->tap_skipped++;
+		st = stamp_mono(&mh, real);
+		if (from.sll_pkttype != PACKET_OUTGOING)
+			tap_reply_in(t, buf, (size_t)n, *real);
+		else if (pkt != NULL && (size_t)n == len &&
+		         memcmp(buf, pkt, len) == 0)
+			return st;
+		else
+			t->tap_skipped++;
 	}
 	return -1;
 }
 
-/* When pkt (read at read_ns) left for the device: its stamp if sane. */
-static int64_t
-sent_time(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t read_ns)
+/* Reads what the tap holds: the copies of the last replies written. */
+static void
+tap_drain(struct tunsim *t)
 {
-	int64_t st = tap_stamp(t, pkt, len);
+	int64_t real;
+
+	for (int i = 0; i < 64; i++)
+		(void)tap_stamp(t, NULL, 0, &real);
+}
+
+/*
+ * When pkt (read at read_ns) left for the device: its stamp if sane (and
+ * in *real the stamp unconverted), else read_ns (*real 0).
+ */
+static int64_t
+sent_time(struct tunsim *t, const uint8_t *pkt, size_t len, int64_t read_ns,
+    int64_t *real)
+{
+	int64_t st = tap_stamp(t, pkt, len, real);
 
 	if (st < 0 || st > read_ns || read_ns - st > NS_PER_S) {
 		t->unstamped++;
+		*real = 0;
 		return read_ns;
 	}
 	t->stamped++;
@@ -438,7 +525,8 @@ drain(struct tunsim *t)
 {
 	static uint8_t buf[BUF_MAX];
 	ssize_t n;
-	int64_t now, sent;
+	int64_t now, sent, real, read_real;
+	struct timespec ts;
 
 	for (int i = 0; i < DRAIN_MAX; i++) {
 		n = read(t->fd, buf, sizeof(buf));
@@ -447,13 +535,15 @@ drain(struct tunsim *t)
 				t->read_errors++;
 			return;
 		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		read_real = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 		now = mono_ns();
 		t->packets_in++;
-		sent = sent_time(t, buf, (size_t)n, now);
+		sent = sent_time(t, buf, (size_t)n, now, &real);
 		if (netsim_input(t->ns, buf, (size_t)n, sent) != 0)
 			t->unparsable_in++;
 		else
-			probe_record(t, buf, (size_t)n, sent);
+			probe_record(t, buf, (size_t)n, sent, real, read_real);
 	}
 }
 
@@ -525,13 +615,17 @@ tun_open(const char *dev)
 	return fd;
 }
 
-/* Filter (outgoing only), buffer, stamps and binding of the tap socket. */
+/*
+ * Filter (outgoing probes, replies coming in), buffer, stamps and binding
+ * of the tap socket.
+ */
 static int
 tap_setup(int fd, int ifindex)
 {
 	struct sock_filter code[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 1, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, BUF_MAX), BPF_STMT(BPF_RET | BPF_K, 0)};
 	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
@@ -657,6 +751,23 @@ ttl_json(const struct tunsim *t, int ttl, const struct netsim_counts *c)
 	    m->n > 0 ? json_real((double)m->max_ns / 1e6) : json_null());
 	set(o, "late_mean_us",
 	    m->n > 0 ? json_real((double)m->late_ns / n / 1e3) : json_null());
+	set(o, "wire_n", json_integer((json_int_t)m->wire_n));
+	set(o, "wire_mean_ms",
+	    m->wire_n > 0
+	        ? json_real((double)m->wire_ns / (double)m->wire_n / 1e6)
+	        : json_null());
+	/* a kernel send stamp lies between the probe's tap stamp and its
+	 * read: an RTT from it lies between wire_read_mean and wire_mean */
+	set(o, "wire_read_mean_ms",
+	    m->wire_n > 0
+	        ? json_real((double)m->read_ns / (double)m->wire_n / 1e6)
+	        : json_null());
+	set(o, "wire_min_ms",
+	    m->wire_n > 0 ? json_real((double)m->wire_min_ns / 1e6)
+	                  : json_null());
+	set(o, "wire_max_ms",
+	    m->wire_n > 0 ? json_real((double)m->wire_max_ns / 1e6)
+	                  : json_null());
 	return o;
 }
 
@@ -683,6 +794,9 @@ log_json(const struct tunsim *t, const struct options *o, double ran_s)
 	set(root, "stamped", json_integer((json_int_t)t->stamped));
 	set(root, "unstamped", json_integer((json_int_t)t->unstamped));
 	set(root, "tap_skipped", json_integer((json_int_t)t->tap_skipped));
+	set(root, "tap_replies_in", json_integer((json_int_t)t->tap_in));
+	set(root, "tap_replies_unmatched",
+	    json_integer((json_int_t)t->tap_in_unmatched));
 	set(root, "lateness", lateness_json(t));
 	set(root, "read_delay", hist_json(&t->read_delay));
 	for (int ttl = 1; ttl <= TTL_MAX; ttl++) {
@@ -874,6 +988,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	start = t.start_ns = mono_ns();
 	run(&t, &o, &old);
+	tap_drain(&t);
 	if (o.log != NULL &&
 	    write_log(&t, &o, (double)(mono_ns() - start) / 1e9) != 0) {
 		fprintf(stderr, "tunsim: cannot write %s\n", o.log);
