@@ -32,8 +32,8 @@ on_signal(int sig)
 /*
  * Every signal we catch: SIGWINCH, and each one whose default action ends
  * the process and that is sent rather than raised by a fault (so not
- * SEGV, BUS, FPE, ILL, TRAP, SYS), real-time ones included: the loop ends
- * and the terminal is restored instead.
+ * SEGV, BUS, FPE, ILL, TRAP, SYS), real-time ones and ABRT included: the
+ * loop ends and the terminal is restored instead.
  */
 static const int stop_sigs[] = {
     SIGINT,
@@ -49,6 +49,7 @@ static const int stop_sigs[] = {
     SIGXFSZ,
     SIGIO,
     SIGPWR,
+    SIGABRT, /* as kill sends it; abort() itself still ends the process */
 #ifdef SIGSTKFLT
     SIGSTKFLT,
 #endif

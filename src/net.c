@@ -132,7 +132,8 @@ struct net_transport {
 	struct transport base;
 	enum net_kind kind;
 	int rx, tx, epfd;
-	int *flow_fd; /* KIND_UDP: one socket per flow */
+	int *flow_fd; /* one socket per flow: KIND_UDP's, or raw UDP/TCP's
+	                 port holders (hold_raw_ports); may be NULL */
 	struct rxq *q;
 	size_t nq, next_q;
 	struct haddr src;
@@ -1225,12 +1226,45 @@ fail:
 #define PORT_TRIES 8
 
 /*
- * One socket per flow on ports ident.. ; when a port is taken, every
- * socket is closed and another random range is tried (the ident changes).
- * Returns flows, or the flow that failed with errno set.
+ * An ordinary socket of the probes' protocol bound to a raw probe's source
+ * port, never read: it only holds the port. Or -1.
+ */
+static int
+open_port_holder(struct net_transport *n, uint16_t flow)
+{
+	const struct transport_params *tp = &n->base.params;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, e;
+
+	fd = new_socket(
+	    tp->family, tp->proto == PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	len = addr_to_sockaddr(&n->src, (uint16_t)(tp->ident + flow), &ss);
+	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* The bound, connected UDP socket of one flow (port ident + flow), or -1. */
+static int
+open_flow_socket(struct net_transport *n, uint16_t flow)
+{
+	return open_udp_socket(n, (uint16_t)(n->base.params.ident + flow));
+}
+
+/*
+ * One socket per flow (from open_one) on ports ident.. ; when a port is
+ * taken, every socket is closed and another random range is tried (the
+ * ident changes). Returns flows, or the flow that failed with errno set.
  */
 static uint16_t
-open_flow_sockets(struct net_transport *n)
+open_flow_sockets(
+    struct net_transport *n, int (*open_one)(struct net_transport *, uint16_t))
 {
 	struct transport_params *tp = &n->base.params;
 	uint16_t i = 0;
@@ -1239,17 +1273,40 @@ open_flow_sockets(struct net_transport *n)
 		n->flow_fd[i] = -1;
 	for (int t = 0; t < PORT_TRIES; t++) {
 		for (i = 0; i < tp->flows; i++)
-			if ((n->flow_fd[i] = open_udp_socket(
-			         n, (uint16_t)(tp->ident + i))) < 0)
+			if ((n->flow_fd[i] = open_one(n, i)) < 0)
 				break;
 		if (i == tp->flows || errno != EADDRINUSE)
 			return i;
 		while (i > 0)
 			close_fd(&n->flow_fd[--i]);
-		tp->ident = transport_random_ident(PROTO_UDP, tp->flows);
+		tp->ident = transport_random_ident(tp->proto, tp->flows);
 	}
 	errno = EADDRINUSE;
 	return 0;
+}
+
+/*
+ * Raw UDP/TCP probes: their source ports are held by ordinary sockets
+ * (open_port_holder) for as long as we probe, so no other local socket, a
+ * second hoptop's included, can use them; a taken range moves to another
+ * random one. Best effort: without holders the probes work as before.
+ * Runs before the kernel filter is built from the ident.
+ */
+static void
+hold_raw_ports(struct net_transport *n)
+{
+	const struct transport_params *tp = &n->base.params;
+	uint16_t i;
+
+	if (tp->proto == PROTO_ICMP)
+		return;
+	n->flow_fd = xcalloc(tp->flows, sizeof(int));
+	if (open_flow_sockets(n, open_port_holder) == tp->flows)
+		return;
+	for (i = 0; i < tp->flows; i++)
+		close_fd(&n->flow_fd[i]);
+	free(n->flow_fd);
+	n->flow_fd = NULL;
 }
 
 static int
@@ -1268,7 +1325,7 @@ setup_udp(struct net_transport *n, char *err, size_t errlen)
 	n->flow_fd = xcalloc(tp->flows, sizeof(int));
 	/* room for the pool's queues, should it be opened (see UDP_POOL) */
 	n->q = xcalloc(2 * ((size_t)tp->flows + UDP_POOL), sizeof(*n->q));
-	if ((i = open_flow_sockets(n)) < tp->flows) {
+	if ((i = open_flow_sockets(n, open_flow_socket)) < tp->flows) {
 		snprintf(err, errlen,
 		    "cannot open a UDP socket on source port %u: %s",
 		    tp->ident + i, strerror(errno));
@@ -1471,6 +1528,7 @@ setup_raw(struct net_transport *n)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
+	hold_raw_ports(n); /* may change the ident: before any filter */
 	/* send stamps first: each pass reads them before the replies */
 	n->q = xcalloc(3, sizeof(*n->q));
 	add_queue(n, n->tx >= 0 ? n->tx : n->rx, Q_TXTS, 0, 0);

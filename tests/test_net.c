@@ -531,6 +531,11 @@ test_net_recv_foreign_ident_dropped(void **state)
 				tb.port = cases[i].port_b;
 			a = open_ok(&ta, METHOD_RAW);
 			b = open_ok(&tb, METHOD_RAW);
+			/* A holds its source ports: B cannot share them */
+			if (cases[i].proto != PROTO_ICMP &&
+			    cases[i].ident_b == ident)
+				assert_int_not_equal(
+				    b->params.ident, a->params.ident);
 			assert_int_equal(run_trace(a, &tr), 0);
 			dest_answer(fam, cases[i].proto, &type, &code);
 			assert_null(trace_problem(&tr, &ta, type, code));
@@ -762,9 +767,9 @@ test_net_transport_udp_socket_chain(void **state)
 	check_chain(6, PROTO_UDP, METHOD_UNPRIV, UDP_SPORT, 3, 1, 4);
 }
 
-/* A UDP socket on port in PREFIX-src (any address), or -1. */
+/* A UDP or TCP socket on port in PREFIX-src (any address), or -1. */
 static int
-hold_port_in_src(int fam, uint16_t port)
+hold_port_in_src(int fam, enum probe_proto proto, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	struct haddr any;
@@ -775,7 +780,8 @@ hold_port_in_src(int fam, uint16_t port)
 		return -1;
 	memset(&any, 0, sizeof(any));
 	any.family = fam == 6 ? AF_INET6 : AF_INET;
-	fd = socket(any.family, SOCK_DGRAM, 0);
+	fd = socket(
+	    any.family, proto == PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
 	len = addr_to_sockaddr(&any, port, &ss);
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, len) != 0) {
 		close(fd);
@@ -800,7 +806,7 @@ test_net_udp_socket_taken_port_moves(void **state)
 	int fd;
 
 	(void)state;
-	fd = hold_port_in_src(4, UDP_SPORT + 1);
+	fd = hold_port_in_src(4, PROTO_UDP, UDP_SPORT + 1);
 	assert_true(fd >= 0);
 	params(4, PROTO_UDP, UDP_SPORT, 3, &tp);
 	t = open_ok(&tp, METHOD_UNPRIV);
@@ -814,6 +820,45 @@ test_net_udp_socket_taken_port_moves(void **state)
 	close(fd);
 	if (why != NULL)
 		fail_msg("UDP after a taken port: %s", why);
+}
+
+/*
+ * Raw UDP and TCP probes hold their source ports with ordinary sockets:
+ * nothing else can bind them while the transport lives, and a port that
+ * is already taken moves the range (the trace still works).
+ */
+static void
+test_net_raw_source_ports_are_held(void **state)
+{
+	static const enum probe_proto protos[] = {PROTO_UDP, PROTO_TCP};
+	struct transport_params tp;
+	struct transport *t;
+	struct trace tr;
+	uint8_t type, code;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		params(4, protos[i], UDP_SPORT, 4, &tp);
+		t = open_ok(&tp, METHOD_RAW);
+		assert_int_equal(t->params.ident, UDP_SPORT);
+		fd = hold_port_in_src(4, protos[i], UDP_SPORT + 2);
+		assert_int_equal(fd, -1); /* held */
+		transport_free(t);
+		fd = hold_port_in_src(4, protos[i], UDP_SPORT + 2);
+		assert_true(fd >= 0); /* free again */
+		t = open_ok(&tp, METHOD_RAW);
+		assert_int_not_equal(t->params.ident, UDP_SPORT);
+		tp.ident = t->params.ident;
+		assert_int_equal(run_trace(t, &tr), 0);
+		dest_answer(4, protos[i], &type, &code);
+		if (trace_problem(&tr, &tp, type, code) != NULL)
+			fail_msg("%s after a taken port: %s",
+			    packet_proto_name(protos[i]),
+			    trace_problem(&tr, &tp, type, code));
+		transport_free(t);
+		close(fd);
+	}
 }
 
 static void
@@ -1118,6 +1163,7 @@ main(void)
 	    cmocka_unit_test(test_net_transport_method_names),
 	    cmocka_unit_test(test_net_recv_foreign_ident_dropped),
 	    cmocka_unit_test(test_net_udp_socket_taken_port_moves),
+	    cmocka_unit_test(test_net_raw_source_ports_are_held),
 	    cmocka_unit_test(test_net_recv_burst_in_batches),
 	    cmocka_unit_test(test_net_recv_budget_bounds_a_foreign_flood),
 	    cmocka_unit_test(test_net_transport_ping_socket_chain),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e: every signal whose default action ends the process (and that can be
 # caught) ends `hoptop --demo` cleanly with the terminal restored: SIGQUIT,
-# SIGUSR1, SIGUSR2, SIGALRM and the rest (not only INT/TERM/HUP, which
+# SIGABRT, SIGUSR1, SIGUSR2, SIGALRM and the rest (not only INT/TERM/HUP, which
 # test_demo_terminal covers). For each: exit status 1, tty modes as before
 # (icrnl, opost back), the shell usable. No privilege needed. About 30 s.
 set -u
@@ -45,7 +45,7 @@ stop_with() {
 	e2e_kill
 }
 
-for sig in ${SIGS:-QUIT USR1 USR2 ALRM VTALRM PROF XCPU XFSZ IO PWR RTMIN RTMAX}; do
+for sig in ${SIGS:-QUIT ABRT USR1 USR2 ALRM VTALRM PROF XCPU XFSZ IO PWR RTMIN RTMAX}; do
 	stop_with $sig
 done
 

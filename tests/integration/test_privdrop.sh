@@ -95,7 +95,7 @@ check "setuid --demo -o root-only: refused at start" \
 # A setcap copy running --demo holds no capability.
 asnobody "$tmp/capped" --demo -r -c 60 -i 0.5 >/dev/null 2>&1 &
 p=$!
-pids+=($p)
+pids+=("$p")
 capeff=""
 for _ in $(seq 50); do
 	capeff=$(awk '/^CapEff:/ { print $2 }' /proc/$p/status 2>/dev/null)
@@ -114,7 +114,7 @@ kill $p 2>/dev/null
 # The setuid copy, running --demo as nobody: no root id left.
 asnobody "$tmp/suid" --demo -r -c 60 -i 0.5 >/dev/null 2>&1 &
 p=$!
-pids+=($p)
+pids+=("$p")
 sleep 0.5
 uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$p/status 2>/dev/null)
 check "setuid --demo: all uids nobody ($uids)" test "$uids" = "65534 65534 65534 65534"
