@@ -325,7 +325,7 @@ metrics_arg(struct parse *ps, const char *arg)
 	const char *port = split_listen(arg, host, sizeof(host));
 	double v;
 
-	if (port == NULL ||
+	if (port == NULL || (port != arg && host[0] == '\0') ||
 	    addr_parse(
 	        host[0] != '\0' ? host : "127.0.0.1", &o->metrics_addr) != 0 ||
 	    (arg[0] == '[') != (o->metrics_addr.family == AF_INET6)) {
