@@ -497,20 +497,33 @@ answer_metrics(struct metrics_server *m, struct MHD_Connection *c)
 	return ret;
 }
 
-/* GET or HEAD /metrics; 405 for other methods, 404 for other paths. */
+/*
+ * GET or HEAD /metrics; 405 for other methods, 404 for other paths. The
+ * first call only sees the headers: answering then would make MHD close
+ * the connection (as for a request whose body is not read), so a keep-alive
+ * scraper is answered on the second call, once the request is complete.
+ */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **req)
 {
+	static int seen; /* *req of a request whose headers were seen */
+
 	(void)version;
 	(void)upload;
-	(void)upload_size;
-	(void)req;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return answer_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "only GET and HEAD are served\n");
+	if (*req == NULL) {
+		*req = &seen;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) { /* a GET with a body: ignored */
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") != 0)
 		return answer_text(c, MHD_HTTP_NOT_FOUND,
 		    "not found: the metrics are at /metrics\n");

@@ -493,6 +493,13 @@ test_metrics_server_answers(void **state)
 	assert_non_null(strstr(buf, "application/openmetrics-text; "
 	                            "version=1.0.0"));
 	assert_non_null(strstr(buf, "# EOF\n"));
+	/* Keep-alive: two requests on one connection, both answered. */
+	exchange(m,
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n",
+	    buf, sizeof(buf));
+	assert_non_null(
+	    strstr(strstr(buf, "HTTP/1.1 200") + 1, "HTTP/1.1 200"));
 	exchange(m, "HEAD /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf));
 	assert_non_null(strstr(buf, " 200 "));
 	assert_null(strstr(buf, "# HELP"));
@@ -503,7 +510,7 @@ test_metrics_server_answers(void **state)
 	assert_non_null(strstr(buf, "Allow: GET, HEAD\r\n"));
 	exchange(m, "garbage\r\n\r\n", buf, sizeof(buf));
 	assert_null(strstr(buf, " 200 "));
-	assert_int_equal(metrics_requests(m), 3);
+	assert_int_equal(metrics_requests(m), 5);
 	metrics_close(m);
 }
 
