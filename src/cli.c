@@ -21,6 +21,7 @@ enum {
 	OPT_AS_ZONE,
 	OPT_FLOWS,
 	OPT_UNPRIV,
+	OPT_METRICS,
 };
 
 /*
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
     {"mpls", no_argument, NULL, 'e'},
     {"flows", required_argument, NULL, OPT_FLOWS},
     {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -120,6 +122,9 @@ static const char usage_text[] =
     "                         current directory)\n"
     "      --demo [FILE]      simulated path: built in, or a .json "
     "scenario\n"
+    "      --metrics [ADDR:]PORT  serve Prometheus metrics at /metrics\n"
+    "                         (ADDR default 127.0.0.1; [::1]:PORT for\n"
+    "                         IPv6); without a terminal, runs headless\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
@@ -282,6 +287,60 @@ seconds_arg(
 	    ps->name, arg, min, max, false, out, ps->err, ps->errlen);
 }
 
+/* Splits [ADDR]:PORT or ADDR:PORT; host "" when only a port is given.
+ * Returns the port text, or NULL if the form is wrong. */
+static const char *
+split_listen(const char *arg, char *host, size_t len)
+{
+	const char *colon = strrchr(arg, ':'), *close;
+
+	host[0] = '\0';
+	if (arg[0] == '[') {
+		close = strchr(arg, ']');
+		if (close == NULL || close[1] != ':')
+			return NULL;
+		snprintf(host, len, "%.*s", (int)(close - arg - 1), arg + 1);
+		return close + 2;
+	}
+	if (colon == NULL)
+		return arg;
+	if (strchr(arg, ':') != colon) /* IPv6 without brackets */
+		return NULL;
+	snprintf(host, len, "%.*s", (int)(colon - arg), arg);
+	return colon + 1;
+}
+
+/*
+ * --metrics [ADDR:]PORT: PORT alone listens on 127.0.0.1 (loopback: the
+ * metrics are not for the world unless asked); [ADDR]:PORT for IPv6.
+ */
+static int
+metrics_arg(struct parse *ps, const char *arg)
+{
+	struct options *o = ps->o;
+	char host[64];
+	const char *port = split_listen(arg, host, sizeof(host));
+	double v;
+
+	if (port == NULL || (port != arg && host[0] == '\0') ||
+	    addr_parse(
+	        host[0] != '\0' ? host : "127.0.0.1", &o->metrics_addr) != 0 ||
+	    (arg[0] == '[') != (o->metrics_addr.family == AF_INET6)) {
+		snprintf(ps->err, ps->errlen,
+		    "%s: '%.40s' is not PORT, ADDR:PORT or [ADDR]:PORT with "
+		    "a numeric address (e.g. 9100, 127.0.0.1:9100, "
+		    "[::1]:9100)",
+		    ps->name, arg);
+		return -1;
+	}
+	if (cli_number(
+	        ps->name, port, 0, 65535, true, &v, ps->err, ps->errlen) == -1)
+		return -1;
+	o->metrics = arg;
+	o->metrics_port = (unsigned)v;
+	return 0;
+}
+
 /* Applies one option c (with argument arg) to ps->o. */
 static int
 apply(struct parse *ps, int c, char *arg)
@@ -349,6 +408,8 @@ apply(struct parse *ps, int c, char *arg)
 	case OPT_UNPRIV:
 		o->method = METHOD_UNPRIV;
 		return 0;
+	case OPT_METRICS:
+		return metrics_arg(ps, arg);
 	case 'h':
 		o->help = true;
 		return 0;

@@ -399,6 +399,8 @@ nearest_deadline(struct loop_parts *lp, int64_t now)
 		d = clock_min(d, dns_next_deadline(lp->dns));
 	if (lp->ui != NULL)
 		d = clock_min(d, redraw_due(lp, now));
+	if (lp->hook != NULL)
+		d = clock_min(d, lp->hook->deadline(lp->hook->ctx, now));
 	return d;
 }
 
@@ -427,7 +429,7 @@ take_pending_signal(void)
 
 /* Waits for the nearest deadline or an fd; returns -1 on a real error. */
 static int
-wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
+wait_events(struct loop_parts *lp, fd_set *r, fd_set *w, fd_set *e)
 {
 	static unsigned busy; /* passes in a row that found an fd ready */
 	int64_t now = clock_now(lp->clk), wait_ns;
@@ -436,6 +438,7 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 
 	FD_ZERO(r);
 	FD_ZERO(w);
+	FD_ZERO(e);
 	if ((fd = lp->transport->ops->fd(lp->transport)) >= 0) {
 		FD_SET(fd, r);
 		maxfd = fd;
@@ -447,6 +450,8 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 	}
 	if (lp->dns != NULL && (fd = dns_fds(lp->dns, r, w)) > maxfd)
 		maxfd = fd;
+	if (lp->hook != NULL)
+		maxfd = lp->hook->fds(lp->hook->ctx, r, w, e, maxfd);
 	wait_ns = nearest_deadline(lp, now) - now;
 	if (wait_ns < 0)
 		wait_ns = 0;
@@ -454,12 +459,13 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 		wait_ns = 3600 * NS_PER_S;
 	ts.tv_sec = wait_ns / NS_PER_S;
 	ts.tv_nsec = wait_ns % NS_PER_S;
-	n = pselect(maxfd + 1, r, w, NULL, &ts, &wait_mask);
+	n = pselect(maxfd + 1, r, w, e, &ts, &wait_mask);
 	if (n == -1) {
 		if (errno != EINTR)
 			return -1;
 		FD_ZERO(r);
 		FD_ZERO(w);
+		FD_ZERO(e);
 	}
 	busy = n > 0 ? busy + 1 : 0;
 	if (busy >= BUSY_SIGNAL_CHECK) {
@@ -495,10 +501,56 @@ draw(struct loop_parts *lp, int64_t now)
 	lp->path->dirty = false;
 }
 
+/* The i-th newest event as one line: what changed, where. */
+static void
+log_event(struct loop_parts *lp, const struct path_event *ev)
+{
+	char when[32], ip[ADDR_STRLEN];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	addr_str(&ev->addr, ip, sizeof(ip));
+	if (ev->kind == EV_NEW_RESPONDER)
+		fprintf(lp->event_log,
+		    "%s hoptop: %s: hop %d: new responder %s\n", when,
+		    lp->event_target, ev->ttl, ip);
+	else if (ev->new_dest_ttl == 0)
+		fprintf(lp->event_log,
+		    "%s hoptop: %s: destination TTL %d lost (%s answers at "
+		    "TTL %d)\n",
+		    when, lp->event_target, ev->old_dest_ttl, ip, ev->ttl);
+	else
+		fprintf(lp->event_log,
+		    "%s hoptop: %s: destination TTL %d -> %d\n", when,
+		    lp->event_target, ev->old_dest_ttl, ev->new_dest_ttl);
+}
+
+/* No screen: writes the events new since the last call, oldest first. */
+static void
+log_events(struct loop_parts *lp)
+{
+	const struct path *p = lp->path;
+	unsigned fresh = p->nevents - lp->logged_events;
+
+	if (p->nevents == lp->logged_events)
+		return;
+	if (p->nevents < lp->logged_events) /* reset since */
+		fresh = p->nevents;
+	for (unsigned i = fresh; i-- > 0;) {
+		const struct path_event *ev = path_event(p, i);
+
+		if (ev != NULL)
+			log_event(lp, ev);
+	}
+	lp->logged_events = p->nevents;
+	fflush(lp->event_log);
+}
+
 int
 loop_run(struct loop_parts *lp)
 {
-	fd_set r, w;
+	fd_set r, w, e;
 	int64_t now;
 	int once_ttl = lp->path->first_ttl;
 
@@ -507,12 +559,14 @@ loop_run(struct loop_parts *lp)
 	for (;;) {
 		if (stop_signal)
 			return 0;
-		if (wait_events(lp, &r, &w) == -1)
+		if (wait_events(lp, &r, &w, &e) == -1)
 			return 1;
 		if (replies_due(lp, &r))
 			engine_read_replies(lp->engine);
 		if (lp->dns != NULL)
 			dns_process(lp->dns, &r, &w);
+		if (lp->hook != NULL)
+			lp->hook->process(lp->hook->ctx, &r, &w, &e);
 		if (lp->ui != NULL && !lp->keys_off &&
 		    FD_ISSET(ui_fd(lp->ui), &r) && !read_keys(lp))
 			return 0;
@@ -535,6 +589,8 @@ loop_run(struct loop_parts *lp)
 				draw(lp, now);
 		} else {
 			lp->path->dirty = false;
+			if (lp->event_log != NULL)
+				log_events(lp);
 			if (engine_done(lp->engine) && !names_pending(lp, now))
 				return 0;
 		}

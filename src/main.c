@@ -18,6 +18,7 @@
 #include "hoptop/engine.h"
 #include "hoptop/loop.h"
 #include "hoptop/names.h"
+#include "hoptop/metrics.h"
 #include "hoptop/net.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
@@ -41,6 +42,10 @@ struct run {
 	struct report_meta meta;
 	struct namer sim_namer; /* --demo: the scenario's own host names */
 	struct transport_params tp;
+	struct metrics_server *metrics; /* --metrics, or NULL */
+	struct metrics_target mt;
+	struct loop_hook metrics_hook;
+	bool headless; /* --metrics without a terminal: no screen */
 	char host[256];
 	char target_name[256];
 };
@@ -319,6 +324,63 @@ scenario_name(void *ctx, const struct haddr *a, char *buf, size_t len)
 	return 1;
 }
 
+static int
+hook_fds(void *ctx, fd_set *r, fd_set *w, fd_set *e, int maxfd)
+{
+	return metrics_fds(ctx, r, w, e, maxfd);
+}
+
+static int64_t
+hook_deadline(void *ctx, int64_t now_ns)
+{
+	return metrics_next_deadline(ctx, now_ns);
+}
+
+static void
+hook_process(void *ctx, const fd_set *r, const fd_set *w, const fd_set *e)
+{
+	metrics_process(ctx, r, w, e);
+}
+
+/* --metrics: listens (after the privilege drop); says where on stderr. */
+static int
+open_metrics(struct run *r)
+{
+	char err[512], ip[ADDR_STRLEN];
+	const struct haddr *a = &r->o.metrics_addr;
+
+	r->metrics = metrics_open(
+	    a, r->o.metrics_port, HOPTOP_VERSION, err, sizeof(err));
+	if (r->metrics == NULL)
+		return fail(EXIT_RUNTIME, "%s", err);
+	addr_str(a, ip, sizeof(ip));
+	fprintf(stderr, "hoptop: metrics at http://%s%s%s:%u/metrics\n",
+	    a->family == AF_INET6 ? "[" : "", ip,
+	    a->family == AF_INET6 ? "]" : "", metrics_port(r->metrics));
+	r->headless = r->o.mode == MODE_MONITOR && !isatty(STDIN_FILENO);
+	return 0;
+}
+
+/* Lets the loop run the metrics server and, headless, log events. */
+static void
+wire_metrics(struct run *r, struct loop_parts *lp, const struct namer *names)
+{
+	if (r->metrics == NULL)
+		return;
+	r->mt.path = r->p;
+	r->mt.name = r->target_name;
+	r->mt.proto = r->meta.proto;
+	r->mt.namer = r->o.no_dns ? NULL : names;
+	metrics_set_targets(r->metrics, &r->mt, 1);
+	r->metrics_hook = (struct loop_hook){
+	    hook_fds, hook_deadline, hook_process, r->metrics};
+	lp->hook = &r->metrics_hook;
+	if (r->headless) {
+		lp->event_log = stderr;
+		lp->event_target = r->target_name;
+	}
+}
+
 /* Runs the loop in the chosen mode; returns the exit status. */
 static int
 run(struct run *r)
@@ -358,6 +420,7 @@ run(struct run *r)
 			return fail(EXIT_RUNTIME, "cannot write the output: %s",
 			    strerror(errno));
 	}
+	wire_metrics(r, &lp, v.namer);
 	rc = loop_run(&lp);
 	sig = loop_stop_signal();
 	ui_close(r->ui);
@@ -369,6 +432,8 @@ run(struct run *r)
 		    strerror(lp.once_errno));
 	if (r->o.mode == MODE_REPORT && write_report(r, &v) != 0)
 		return EXIT_RUNTIME;
+	if (r->headless) /* a service stopped the usual way */
+		return sig == SIGHUP ? EXIT_RUNTIME : 0;
 	return sig != 0 && sig != SIGINT ? EXIT_RUNTIME : 0;
 }
 
@@ -376,6 +441,7 @@ static void
 teardown(struct run *r)
 {
 	ui_close(r->ui);
+	metrics_close(r->metrics);
 	dns_free(r->dns);
 	engine_free(r->e);
 	path_free(r->p);
@@ -485,7 +551,12 @@ main(int argc, char **argv)
 	fill_meta(&r);
 	make_engine(&r);
 	r.dns = open_dns(&r.o);
-	if (r.o.mode == MODE_MONITOR && (status = open_ui(&r)) != 0) {
+	if (r.o.metrics != NULL && open_metrics(&r) != 0) {
+		teardown(&r);
+		return EXIT_RUNTIME;
+	}
+	if (r.o.mode == MODE_MONITOR && !r.headless &&
+	    (status = open_ui(&r)) != 0) {
 		teardown(&r);
 		return status;
 	}

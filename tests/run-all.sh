@@ -16,7 +16,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${HOPTOP_NO_APT:-}" ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
-		libncurses-dev ncurses-term libc-ares-dev libjansson-dev libcmocka-dev \
+		libncurses-dev ncurses-term libc-ares-dev libjansson-dev libmicrohttpd-dev libcmocka-dev \
 		tmux tcpdump iproute2 iputils-ping dnsmasq-base mtr-tiny nftables procps util-linux \
 		python3 man-db zsh >/dev/null
 fi

@@ -474,6 +474,53 @@ test_cli_number_null(void **state)
 	                         "number from 1 to 5)");
 }
 
+/* --metrics [ADDR:]PORT: loopback by default, IPv6 in brackets. */
+static void
+test_cli_parse_metrics_table(void **state)
+{
+	static const struct {
+		const char *arg, *addr; /* addr NULL: an error */
+		unsigned port;
+	} cases[] = {
+	    {"9100", "127.0.0.1", 9100},
+	    {"0", "127.0.0.1", 0},
+	    {"0.0.0.0:9100", "0.0.0.0", 9100},
+	    {"10.201.0.1:80", "10.201.0.1", 80},
+	    {"[::1]:9100", "::1", 9100},
+	    {"[::]:65535", "::", 65535},
+	    {"::1:9100", NULL, 0},
+	    {"[::1]9100", NULL, 0},
+	    {"[127.0.0.1]:9100", NULL, 0},
+	    {"localhost:9100", NULL, 0},
+	    {"9100x", NULL, 0},
+	    {"65536", NULL, 0},
+	    {":9100", NULL, 0},
+	    {"1.2.3.4:", NULL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = {"--metrics", cases[i].arg, "h", NULL};
+		struct options o;
+		struct haddr want;
+		char err[256] = "";
+		int rc = parse(argv, &o, err, sizeof(err));
+
+		if (cases[i].addr == NULL) {
+			if (rc != -1 || strncmp(err, "--metrics: ", 11) != 0)
+				fail_msg("%s: want an error, got '%s'",
+				    cases[i].arg, err);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("%s: %s", cases[i].arg, err);
+		assert_int_equal(addr_parse(cases[i].addr, &want), 0);
+		assert_true(addr_eq(&o.metrics_addr, &want));
+		assert_int_equal(o.metrics_port, cases[i].port);
+		assert_string_equal(o.metrics, cases[i].arg);
+	}
+}
+
 static void
 test_cli_usage_lists_every_option(void **state)
 {
@@ -483,8 +530,8 @@ test_cli_usage_lists_every_option(void **state)
 	    "-4", "-6", "-I, --icmp", "-u, --udp", "-T, --tcp", "-P, --port",
 	    "-f, --first-ttl", "-o, --export-dir", "--demo [FILE]",
 	    "-z, --aslookup", "--as-zone ZONE", "-e, --mpls", "--flows N",
-	    "--unprivileged", "-h, --help", "-V, --version",
-	    "usage: hoptop [options] TARGET"};
+	    "--unprivileged", "--metrics [ADDR:]PORT", "-h, --help",
+	    "-V, --version", "usage: hoptop [options] TARGET"};
 	const char *u = cli_usage();
 	const char *line = u;
 
@@ -513,6 +560,7 @@ main(void)
 	    cmocka_unit_test(test_cli_parse_short_error_buffer),
 	    cmocka_unit_test(test_cli_number_table),
 	    cmocka_unit_test(test_cli_number_null),
+	    cmocka_unit_test(test_cli_parse_metrics_table),
 	    cmocka_unit_test(test_cli_usage_lists_every_option),
 	};
 

@@ -15,7 +15,8 @@ _hoptop()
 		return
 		;;
 	-m | --max-hops | -q | --probes | -i | --interval | -w | --timeout | \
-	-c | --count | -P | --port | -f | --first-ttl | --flows | --as-zone)
+	-c | --count | -P | --port | -f | --first-ttl | --flows | --as-zone | \
+	--metrics)
 		return
 		;;
 	esac
@@ -25,7 +26,7 @@ _hoptop()
 			-i --interval -w --timeout -c --count --flows
 			--unprivileged -r --report -j --json -C --csv --markdown
 			--once -n --no-dns -z --aslookup --as-zone -e --mpls
-			-o --export-dir --demo -h --help -V --version' -- "$cur"))
+			-o --export-dir --demo --metrics -h --help -V --version' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -A hostname -- "$cur"))

@@ -35,6 +35,10 @@ struct options {
 	enum net_method method; /* --unprivileged */
 	bool help, version;
 	const char *target;
+	/* --metrics [ADDR:]PORT: serve /metrics (NULL: not asked for). */
+	const char *metrics;
+	struct haddr metrics_addr; /* 127.0.0.1 when only a port is given */
+	unsigned metrics_port;     /* 0: any free port */
 };
 
 /*
@@ -51,6 +55,8 @@ struct options {
  * it does not start with '-' and ends in ".json"; with --demo, TARGET is
  * optional. With -h or -V, TARGET is not required (nor checked).
  * The "-i below 0.1 needs root" rule is main's, not checked here.
+ * --metrics takes PORT (on 127.0.0.1), ADDR:PORT (numeric IPv4) or
+ * [ADDR]:PORT (numeric IPv6), PORT 0-65535.
  */
 int cli_parse(
     int argc, char **argv, struct options *o, char *err, size_t errlen);

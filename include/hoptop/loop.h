@@ -7,12 +7,26 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/select.h>
 
 #include "hoptop/clock.h"
 #include "hoptop/dns.h"
 #include "hoptop/engine.h"
 #include "hoptop/report.h"
 #include "hoptop/ui.h"
+
+/*
+ * Another user of the loop's select() (the metrics server): its fds join
+ * the sets, its deadline the timeout, and it runs after every wait.
+ */
+struct loop_hook {
+	/* Adds fds to the sets; returns the largest fd, or maxfd. */
+	int (*fds)(void *ctx, fd_set *r, fd_set *w, fd_set *e, int maxfd);
+	int64_t (*deadline)(void *ctx, int64_t now_ns); /* CLOCK_NEVER: none */
+	void (*process)(
+	    void *ctx, const fd_set *r, const fd_set *w, const fd_set *e);
+	void *ctx;
+};
 
 struct loop_parts {
 	struct engine *engine;
@@ -37,6 +51,13 @@ struct loop_parts {
 	unsigned named_resp;  /* internal: responders when names were asked */
 	unsigned named_cycle; /* internal: cycle when names were asked */
 	bool keys_off;        /* internal: stdin at end of file */
+
+	/* Other fds in the loop (the metrics server). */
+	const struct loop_hook *hook; /* NULL: none */
+	/* No screen: path events are written here as they happen, or NULL. */
+	FILE *event_log;
+	const char *event_target; /* the target named in the log lines */
+	unsigned logged_events;   /* internal: events written so far */
 };
 
 /*
