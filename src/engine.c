@@ -47,6 +47,7 @@ engine_new(const struct engine_config *cfg, struct transport *t, struct path *p,
 		e->cfg.probes = 1;
 	e->t = t;
 	e->p = p;
+	e->p->wall_offset_ns = cfg->wall_offset_ns;
 	e->clk = clk;
 	e->reg = registry_new();
 	e->probes_next = e->cfg.probes;

@@ -172,6 +172,7 @@ make_engine(struct run *r)
 	c.interval_ns = (int64_t)(r->o.interval_s * NS_PER_S);
 	c.timeout_ns = (int64_t)(r->o.timeout_s * NS_PER_S);
 	c.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
+	c.wall_offset_ns = clock_real_ns() - clock_mono_ns();
 	r->p = path_new(&r->tp.target, r->o.first_ttl, r->o.max_ttl);
 	r->e = engine_new(&c, r->t, r->p, &clock_monotonic);
 }

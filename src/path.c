@@ -19,6 +19,10 @@ hop_init(struct hop *h, int ttl)
 	h->ttl = ttl;
 	stats_init(&h->st);
 	history_init(&h->hist);
+	for (int f = 0; f < PATH_MAX_FLOWS; f++) {
+		h->ft[f].cur = RESP_NONE;
+		h->ft[f].cand = RESP_NONE;
+	}
 }
 
 struct path *
@@ -63,6 +67,12 @@ path_reset(struct path *p)
 	memset(p->events, 0, sizeof(p->events));
 	p->nresponders = 0;
 	p->answered_hops = 0;
+	memset(p->nkind, 0, sizeof(p->nkind));
+	p->known_dest_ttl = 0;
+	p->dest_losing = false;
+	p->dest_run = 0;
+	p->dest_run_ns = 0;
+	p->dest_last_sent_ns = INT64_MIN;
 	p->dirty = true;
 }
 
@@ -85,7 +95,7 @@ path_probe_sent(struct path *p, int ttl)
 	p->dirty = true;
 }
 
-static void
+static struct path_event *
 add_event(struct path *p, enum path_event_kind kind, int64_t t_ns, int ttl,
     const struct haddr *addr, int old_dest, int new_dest)
 {
@@ -99,7 +109,61 @@ add_event(struct path *p, enum path_event_kind kind, int64_t t_ns, int ttl,
 		ev->addr = *addr;
 	ev->old_dest_ttl = old_dest;
 	ev->new_dest_ttl = new_dest;
+	ev->cycle = p->cycles;
 	p->nevents++;
+	p->nkind[kind]++;
+	return ev;
+}
+
+/* The current path starts again at ttl: counts from there on restart. */
+static void
+restart_from(struct path *p, int ttl)
+{
+	if (ttl < 1)
+		ttl = 1;
+	for (; ttl <= p->max_ttl; ttl++) {
+		p->hops[ttl].cur_received = 0;
+		p->hops[ttl].cur_lost = 0;
+	}
+}
+
+/*
+ * Route-change hysteresis for one reply of flow at hop h from responder
+ * ri: a different responder must answer that flow in PATH_ROUTE_CYCLES
+ * cycles, with no reply from the current one in between.
+ */
+static void
+track_flow(struct path *p, struct hop *h, uint16_t flow, int ri, int64_t t_ns)
+{
+	struct flow_track *ft;
+	struct path_event *ev;
+
+	if (flow >= PATH_MAX_FLOWS || ri == RESP_NONE)
+		return;
+	ft = &h->ft[flow];
+	if (ft->cur == RESP_NONE || ft->cur == ri) {
+		ft->cur = (uint8_t)ri;
+		ft->cand = RESP_NONE;
+		return;
+	}
+	if (ft->cand != ri) {
+		ft->cand = (uint8_t)ri;
+		ft->cand_cycles = 0;
+		ft->cand_cycle = p->cycles - 1;
+		ft->cand_ns = t_ns;
+	}
+	if (ft->cand_cycle != p->cycles) {
+		ft->cand_cycle = p->cycles;
+		ft->cand_cycles++;
+	}
+	if (ft->cand_cycles < PATH_ROUTE_CYCLES)
+		return;
+	ev = add_event(p, EV_ROUTE_CHANGE, ft->cand_ns, h->ttl,
+	    &h->resp[ri].addr, p->dest_ttl, p->dest_ttl);
+	ev->old_addr = h->resp[ft->cur].addr;
+	ft->cur = (uint8_t)ri;
+	ft->cand = RESP_NONE;
+	restart_from(p, h->ttl);
 }
 
 /*
@@ -158,6 +222,46 @@ update_dest(struct path *p, int ttl, bool is_dest, int64_t now_ns,
 	if (old != 0 && p->dest_ttl != old)
 		add_event(
 		    p, EV_DEST_CHANGED, now_ns, ttl, from, old, p->dest_ttl);
+	if (p->dest_ttl == 0 || p->dest_ttl == p->known_dest_ttl)
+		return;
+	if (p->known_dest_ttl != 0) {
+		add_event(p, EV_DEST_TTL, now_ns, p->dest_ttl, from,
+		    p->known_dest_ttl, p->dest_ttl);
+		restart_from(p, p->dest_ttl < p->known_dest_ttl
+		                    ? p->dest_ttl
+		                    : p->known_dest_ttl);
+	}
+	p->known_dest_ttl = p->dest_ttl;
+	p->dest_run = 0;
+	p->dest_last_sent_ns = INT64_MIN;
+}
+
+/*
+ * Loss episodes at the destination, by send order (a timeout that settles
+ * an older probe after newer replies does not break their run).
+ */
+static void
+track_dest(
+    struct path *p, int ttl, bool answered, int64_t sent_ns, int64_t t_ns)
+{
+	if (p->dest_ttl == 0 || ttl != p->dest_ttl ||
+	    sent_ns < p->dest_last_sent_ns)
+		return;
+	p->dest_last_sent_ns = sent_ns;
+	if (answered != (p->dest_run > 0) || p->dest_run == 0) {
+		p->dest_run = 0;
+		p->dest_run_ns = t_ns;
+	}
+	p->dest_run += answered ? 1 : -1;
+	if (!p->dest_losing && p->dest_run <= -PATH_LOSS_RUN) {
+		p->dest_losing = true;
+		add_event(p, EV_LOSS_START, p->dest_run_ns, ttl, &p->target,
+		    p->dest_ttl, p->dest_ttl);
+	} else if (p->dest_losing && p->dest_run >= PATH_REPLY_RUN) {
+		p->dest_losing = false;
+		add_event(p, EV_LOSS_END, p->dest_run_ns, ttl, &p->target,
+		    p->dest_ttl, p->dest_ttl);
+	}
 }
 
 void
@@ -175,6 +279,7 @@ path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
 	if (h->st.received == 0)
 		p->answered_hops++;
 	stats_add_reply(&h->st, rtt_ns);
+	h->cur_received++;
 	ri = find_responder(p, h, from, now_ns);
 	if (ri != RESP_NONE) {
 		update_responder(&h->resp[ri], rtt_ns, now_ns, flow, mpls);
@@ -182,6 +287,8 @@ path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
 	}
 	history_add(&h->hist, &smp);
 	update_dest(p, ttl, is_dest, now_ns, from);
+	track_flow(p, h, flow, ri, now_ns);
+	track_dest(p, ttl, true, sent_ns, now_ns);
 	p->dirty = true;
 }
 
@@ -194,7 +301,9 @@ path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq)
 	if (h == NULL)
 		return;
 	stats_add_loss(&h->st);
+	h->cur_lost++;
 	history_add(&h->hist, &smp);
+	track_dest(p, ttl, false, sent_ns, sent_ns);
 	p->dirty = true;
 }
 
@@ -245,4 +354,30 @@ path_event(const struct path *p, unsigned i)
 	if (i >= held)
 		return NULL;
 	return &p->events[(p->nevents - 1 - i) % PATH_MAX_EVENTS];
+}
+
+bool
+path_event_is_timeline(enum path_event_kind kind)
+{
+	return kind >= EV_ROUTE_CHANGE && kind < EV_KINDS;
+}
+
+const struct path_event *
+path_last_timeline_event(const struct path *p)
+{
+	const struct path_event *ev;
+
+	for (unsigned i = 0; (ev = path_event(p, i)) != NULL; i++)
+		if (path_event_is_timeline(ev->kind))
+			return ev;
+	return NULL;
+}
+
+const struct responder *
+hop_current_responder(const struct hop *h)
+{
+	for (int f = 0; f < PATH_MAX_FLOWS; f++)
+		if (h->ft[f].cur < h->nresp)
+			return &h->resp[h->ft[f].cur];
+	return hop_main_responder(h);
 }

@@ -20,6 +20,9 @@ struct engine_config {
 	int64_t timeout_ns;  /* unanswered this long: lost */
 	int64_t gap_ns;      /* between sends inside a cycle; 0 = at once */
 	unsigned count;      /* cycles to run; 0 = until stopped */
+	/* CLOCK_REALTIME minus the engine clock, for event wall-clock times
+	 * (main: clock_real_ns() - clock_mono_ns(); tests: a fixed value). */
+	int64_t wall_offset_ns;
 };
 
 struct engine;

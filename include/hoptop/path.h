@@ -15,6 +15,14 @@
 #define PATH_MAX_TTL       255
 #define HOP_MAX_RESPONDERS 16
 #define PATH_MAX_EVENTS    64
+#define PATH_MAX_FLOWS     16 /* flows tracked for route changes */
+/* Hysteresis: a flow's new responder at a hop must answer in this many
+ * cycles (without its old one answering in between) to be a route change. */
+#define PATH_ROUTE_CYCLES 3
+/* Destination loss episodes: this many probes in a row (by send time) lost
+ * start one; this many answered in a row end it. */
+#define PATH_LOSS_RUN  5
+#define PATH_REPLY_RUN 3
 
 struct responder {
 	struct haddr addr;
@@ -24,25 +32,50 @@ struct responder {
 	int64_t first_ns, last_ns; /* reply times (sent_ns + rtt_ns) */
 };
 
+/* Per (hop, flow): the confirmed responder and a candidate replacing it. */
+struct flow_track {
+	uint8_t cur, cand;   /* responder indexes; 0xff = none */
+	uint8_t cand_cycles; /* cycles the candidate answered in, in a row */
+	unsigned cand_cycle; /* p->cycles when it last counted */
+	int64_t cand_ns;     /* its first reply (the change's time) */
+};
+
 struct hop {
 	int ttl;
 	struct stats st; /* the hop as a whole */
 	struct history hist;
 	int nresp;
 	struct responder resp[HOP_MAX_RESPONDERS];
+	/* The current path: settled probes since the last route change at or
+	 * before this hop (what the verdict reads). */
+	uint32_t cur_received, cur_lost;
+	struct flow_track ft[PATH_MAX_FLOWS];
 };
 
+/*
+ * Raw events (EV_NEW_RESPONDER, EV_DEST_CHANGED) record what one reply
+ * showed; the timeline events (EV_ROUTE_CHANGE and after) have hysteresis
+ * and are what fronts show (path_event_is_timeline()).
+ */
 enum path_event_kind {
 	EV_NEW_RESPONDER, /* a hop that had answered shows another address */
 	EV_DEST_CHANGED,  /* the destination TTL changed or was lost */
+	/* timeline: */
+	EV_ROUTE_CHANGE, /* a flow's responder at ttl: old_addr -> addr */
+	EV_DEST_TTL,   /* destination (re)learned at another TTL: old -> new */
+	EV_LOSS_START, /* PATH_LOSS_RUN probes in a row lost at the target */
+	EV_LOSS_END,   /* PATH_REPLY_RUN answered in a row after that */
+	EV_KINDS
 };
 
 struct path_event {
 	enum path_event_kind kind;
-	int64_t t_ns;
+	int64_t t_ns; /* monotonic; + path.wall_offset_ns = wall clock */
 	int ttl;
-	struct haddr addr;
+	struct haddr addr;     /* EV_ROUTE_CHANGE: the new responder */
+	struct haddr old_addr; /* EV_ROUTE_CHANGE: the one it replaced */
 	int old_dest_ttl, new_dest_ttl;
+	unsigned cycle; /* the cycle it happened in (groups route changes) */
 };
 
 struct path {
@@ -56,6 +89,15 @@ struct path {
 	/* Kept by the writers so fronts need not walk the hops to notice: */
 	unsigned nresponders;   /* responders added since the last reset */
 	unsigned answered_hops; /* hops with at least one reply */
+	/* Timeline state (kept by the writers): */
+	int64_t
+	    wall_offset_ns; /* CLOCK_REALTIME - monotonic, set by the engine */
+	unsigned nkind[EV_KINDS]; /* events ever, per kind (past the ring) */
+	int known_dest_ttl;       /* last non-zero dest_ttl */
+	bool dest_losing;         /* in a loss episode at the destination */
+	int dest_run;             /* >0: answered in a row; <0: lost in a row */
+	int64_t dest_run_ns;      /* when the current run began */
+	int64_t dest_last_sent_ns; /* newest probe counted into the run */
 	struct path_event events[PATH_MAX_EVENTS];
 };
 
@@ -98,5 +140,16 @@ const struct responder *hop_main_responder(const struct hop *h);
  * min(nevents, PATH_MAX_EVENTS) the ring holds. Events new since a reader
  * last saw n of them: i in 0 .. nevents - n - 1. */
 const struct path_event *path_event(const struct path *p, unsigned i);
+/* True for the kinds fronts show: route change, destination change, loss
+ * start and end. */
+bool path_event_is_timeline(enum path_event_kind kind);
+/* The newest timeline event, or NULL. */
+const struct path_event *path_last_timeline_event(const struct path *p);
+/*
+ * The responder a hop row shows: the confirmed current responder of the
+ * lowest flow that has one (so a route change moves the row at once and
+ * ECMP does not make it flicker); the main responder if none.
+ */
+const struct responder *hop_current_responder(const struct hop *h);
 
 #endif
