@@ -245,6 +245,22 @@ append_numbers(const struct hop_verdict *h, char *buf, size_t len)
 	    h->lost, h->n, h->loss * 100, h->low * 100, h->high * 100);
 }
 
+/* The words a hop's cause is explained with. */
+static const char *
+cause_words(enum loss_cause c)
+{
+	switch (c) {
+	case CAUSE_NONE:
+		return "no loss told from zero";
+	case CAUSE_REPLY:
+		return "reply loss";
+	case CAUSE_FORWARD:
+		return "forwarding loss";
+	default:
+		return "undecided";
+	}
+}
+
 const char *
 verdict_explain_hop(const struct verdict *v, int ttl, char *buf, size_t len)
 {
@@ -257,7 +273,7 @@ verdict_explain_hop(const struct verdict *v, int ttl, char *buf, size_t len)
 	if (ttl < v->first_ttl || ttl > v->last_ttl)
 		return buf;
 	h = &v->hop[ttl];
-	append(buf, len, "%s: ", verdict_cause_name(h->cause));
+	append(buf, len, "%s: ", cause_words(h->cause));
 	if (!judged(h)) {
 		append(buf, len, "%u settled probes, %d needed", h->n,
 		    VERDICT_MIN_N);
@@ -265,23 +281,19 @@ verdict_explain_hop(const struct verdict *v, int ttl, char *buf, size_t len)
 	}
 	append_numbers(h, buf, len);
 	j = least_later(v, ttl);
-	if (h->cause == CAUSE_NONE) {
-		append(buf, len, ": not told from zero");
-	} else if (h->cause == CAUSE_REPLY && j != 0) {
+	if (h->cause == CAUSE_REPLY && j != 0)
 		append(buf, len,
-		    "; hop %d loses clearly less (at most %.1f%%): "
-		    "probes pass, replies are lost",
+		    "; hop %d loses clearly less (at most %.1f%%): probes "
+		    "pass, replies are lost",
 		    j, v->hop[j].high * 100);
-	} else if (h->cause == CAUSE_FORWARD) {
+	else if (h->cause == CAUSE_FORWARD)
 		append(buf, len,
 		    "; no later hop loses clearly less: probes "
 		    "are lost on the way");
-	} else if (v->ref_ttl != 0) {
+	else if (h->cause == CAUSE_UNKNOWN && v->ref_ttl != 0)
 		append(buf, len,
-		    "; hop %d cannot tell forward from reply loss "
-		    "yet",
+		    "; hop %d cannot tell forward from reply loss yet",
 		    v->ref_ttl);
-	}
 	return buf;
 }
 

@@ -205,7 +205,7 @@ test_verdict_path_describe(void **state)
 	assert_string_equal(verdict_describe(&v, p, buf, sizeof(buf)),
 	    "no forwarding loss; hop 4 limits its replies");
 	assert_string_equal(verdict_explain_hop(&v, 4, buf, sizeof(buf)),
-	    "reply: 40 of 100 lost (40.0%, 99% interval 28.4-52.9%); hop 5 "
+	    "reply loss: 40 of 100 lost (40.0%, 99% interval 28.4-52.9%); hop 5 "
 	    "loses clearly less (at most 6.2%): probes pass, replies are "
 	    "lost");
 	path_free(p);
@@ -220,7 +220,7 @@ test_verdict_path_describe(void **state)
 	assert_string_equal(verdict_describe(&v, p, buf, sizeof(buf)),
 	    "loss: too few probes to tell yet");
 	assert_string_equal(verdict_explain_hop(&v, 3, buf, sizeof(buf)),
-	    "unknown: 5 settled probes, 10 needed");
+	    "undecided: 5 settled probes, 10 needed");
 	path_free(p);
 }
 

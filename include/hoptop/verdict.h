@@ -49,6 +49,7 @@
 #define VERDICT_MIN_N    10
 #define VERDICT_MIN_LOST 2
 #define VERDICT_FLOOR    0.005
+#define VERDICT_TEXT_LEN 256 /* enough for any sentence below */
 
 enum loss_cause { CAUSE_UNKNOWN = 0, CAUSE_NONE, CAUSE_REPLY, CAUSE_FORWARD };
 enum verdict_kind { VERDICT_UNKNOWN = 0, VERDICT_NONE, VERDICT_FORWARD };
