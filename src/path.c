@@ -69,6 +69,7 @@ path_reset(struct path *p)
 	p->answered_hops = 0;
 	memset(p->nkind, 0, sizeof(p->nkind));
 	p->known_dest_ttl = 0;
+	p->dest_set_ns = 0;
 	p->dest_losing = false;
 	p->dest_run = 0;
 	p->dest_run_ns = 0;
@@ -222,18 +223,37 @@ update_dest(struct path *p, int ttl, bool is_dest, int64_t now_ns,
 	if (old != 0 && p->dest_ttl != old)
 		add_event(
 		    p, EV_DEST_CHANGED, now_ns, ttl, from, old, p->dest_ttl);
-	if (p->dest_ttl == 0 || p->dest_ttl == p->known_dest_ttl)
+	if (p->dest_ttl == old || p->dest_ttl == 0)
 		return;
-	if (p->known_dest_ttl != 0) {
-		add_event(p, EV_DEST_TTL, now_ns, p->dest_ttl, from,
-		    p->known_dest_ttl, p->dest_ttl);
-		restart_from(p, p->dest_ttl < p->known_dest_ttl
-		                    ? p->dest_ttl
-		                    : p->known_dest_ttl);
+	p->dest_set_ns = now_ns;
+	if (p->dest_ttl != p->known_dest_ttl) {
+		p->dest_run = 0;
+		p->dest_last_sent_ns = INT64_MIN;
 	}
-	p->known_dest_ttl = p->dest_ttl;
-	p->dest_run = 0;
-	p->dest_last_sent_ns = INT64_MIN;
+}
+
+/*
+ * A destination TTL is confirmed by an answer from it to a probe sent
+ * after it was set: replies of one cycle that reach the target at several
+ * TTLs (sent while it was unknown) only refine it. A confirmed TTL other
+ * than the last confirmed one is a destination_change, stamped when it
+ * was set; the current path restarts from the lower of the two.
+ */
+static void
+confirm_dest(struct path *p, int ttl, bool is_dest, int64_t sent_ns,
+    const struct haddr *from)
+{
+	int known = p->known_dest_ttl;
+
+	if (!is_dest || ttl != p->dest_ttl || sent_ns < p->dest_set_ns ||
+	    ttl == known)
+		return;
+	if (known != 0) {
+		add_event(
+		    p, EV_DEST_TTL, p->dest_set_ns, ttl, from, known, ttl);
+		restart_from(p, ttl < known ? ttl : known);
+	}
+	p->known_dest_ttl = ttl;
 }
 
 /*
@@ -287,6 +307,7 @@ path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
 	}
 	history_add(&h->hist, &smp);
 	update_dest(p, ttl, is_dest, now_ns, from);
+	confirm_dest(p, ttl, is_dest, sent_ns, from);
 	track_flow(p, h, flow, ri, now_ns);
 	track_dest(p, ttl, true, sent_ns, now_ns);
 	p->dirty = true;

@@ -301,8 +301,7 @@ test_path_reset_clears_all(void **state)
 	path_reply(p, 4, &target, 0, MS, 4, 0, true, NULL);
 	path_reply(p, 3, &target, 0, MS, 5, 0, true, NULL);
 	assert_int_equal(p->dest_ttl, 3);
-	/* new responder; destination lowered (raw and timeline). */
-	assert_int_equal(p->nevents, 3);
+	assert_int_equal(p->nevents, 2);
 	p->dirty = false;
 	path_reset(p);
 	assert_true(p->dirty);
@@ -382,19 +381,15 @@ test_path_event_ring_newest_first(void **state)
 		path_reply(p, 4, &target, i * MS, MS, 2, 0, true, NULL);
 		path_reply(p, 4, &r, 0, MS, 3, 0, false, NULL);
 	}
-	/* Each pass: learn 5 (a timeline EV_DEST_TTL 4 -> 5 but on the first
-	 * pass), lower to 4 (EV_DEST_CHANGED and EV_DEST_TTL), forget (raw
-	 * only). The first pass also sees a new responder at hop 4. */
-	assert_int_equal(p->nevents, 1 + 3 + 39 * 4);
+	/* Each pass: learn 5 (no event: unknown before), lower to 4, forget.
+	 * The first pass also sees a new responder at hop 4. No answer to a
+	 * probe sent after a TTL was set confirms one: no EV_DEST_TTL. */
+	assert_int_equal(p->nevents, 81);
 	assert_int_equal(path_event(p, 0)->new_dest_ttl, 0);
-	assert_int_equal(path_event(p, 1)->kind, EV_DEST_TTL);
 	assert_int_equal(path_event(p, 1)->new_dest_ttl, 4);
 	assert_int_equal(path_event(p, 1)->t_ns, 40 * MS);
-	assert_int_equal(path_event(p, 2)->kind, EV_DEST_CHANGED);
-	assert_int_equal(path_event(p, 3)->kind, EV_DEST_TTL);
-	assert_int_equal(path_event(p, 3)->new_dest_ttl, 5);
-	assert_int_equal(path_event(p, 5)->t_ns, 39 * MS);
-	assert_int_equal(p->nkind[EV_DEST_TTL], 1 + 39 * 2);
+	assert_int_equal(path_event(p, 3)->t_ns, 39 * MS);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 0);
 	assert_non_null(path_event(p, PATH_MAX_EVENTS - 1));
 	assert_null(path_event(p, PATH_MAX_EVENTS));
 	path_free(p);
@@ -649,8 +644,8 @@ test_path_loss_episode_send_order(void **state)
 	path_free(p);
 }
 
-/* The path grows from 3 to 4 hops: a destination_change 3 -> 4, and the
- * change is not a loss episode. */
+/* The path grows from 2 to 4 hops: a destination_change 2 -> 4 once a
+ * probe sent after it was learned confirms it; not a loss episode. */
 static void
 test_path_dest_ttl_event(void **state)
 {
@@ -660,14 +655,23 @@ test_path_dest_ttl_event(void **state)
 
 	(void)state;
 	path_reply(p, 3, &target, 0, MS, 1, 0, true, NULL);
+	/* Refined by a probe of the same round: no event. */
+	path_reply(p, 2, &target, 0, 2 * MS, 1, 0, true, NULL);
+	assert_int_equal(p->dest_ttl, 2);
+	path_reply(p, 2, &target, 500 * MS, MS, 1, 0, true, NULL);
+	assert_int_equal(p->known_dest_ttl, 2); /* confirmed */
+	path_reply(p, 3, &target, 700 * MS, MS, 1, 0, true, NULL);
+	path_reply(p, 2, &r3, 800 * MS, MS, 1, 0, false, NULL);
 	path_reply(p, 3, &r3, 1000 * MS, MS, 2, 0, false, NULL);
 	assert_int_equal(p->dest_ttl, 0);
 	assert_null(path_last_timeline_event(p)); /* forgotten: no news yet */
 	path_reply(p, 4, &target, 2000 * MS, MS, 3, 0, true, NULL);
+	assert_null(path_last_timeline_event(p)); /* not confirmed yet */
+	path_reply(p, 4, &target, 2500 * MS, MS, 3, 0, true, NULL);
 	ev = path_last_timeline_event(p);
 	assert_non_null(ev);
 	assert_int_equal(ev->kind, EV_DEST_TTL);
-	assert_int_equal(ev->old_dest_ttl, 3);
+	assert_int_equal(ev->old_dest_ttl, 2);
 	assert_int_equal(ev->new_dest_ttl, 4);
 	assert_int_equal(ev->t_ns, 2001 * MS);
 	assert_int_equal(p->nkind[EV_LOSS_START], 0);

@@ -93,7 +93,8 @@ struct path {
 	int64_t
 	    wall_offset_ns; /* CLOCK_REALTIME - monotonic, set by the engine */
 	unsigned nkind[EV_KINDS]; /* events ever, per kind (past the ring) */
-	int known_dest_ttl;       /* last non-zero dest_ttl */
+	int known_dest_ttl;       /* last confirmed dest_ttl (0: none yet) */
+	int64_t dest_set_ns;      /* when dest_ttl took its value */
 	bool dest_losing;         /* in a loss episode at the destination */
 	int dest_run;             /* >0: answered in a row; <0: lost in a row */
 	int64_t dest_run_ns;      /* when the current run began */
