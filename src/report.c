@@ -794,7 +794,7 @@ csv_num(bool have, double x, char *buf, size_t len)
 
 static const char *const csv_titles[] = {"ttl", "responder", "ip", "hostname",
     "asn", "loss_pct", "sent", "received", "last_ms", "avg_ms", "best_ms",
-    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms", "method", "loss_cause"};
+    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms", "loss_cause", "method"};
 
 /* ttl, responder, ip, hostname, asn. */
 static void
@@ -834,10 +834,10 @@ csv_row(FILE *f, const struct row *rw, const struct report_view *v,
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		csv_field(
 		    f, csv_num(have, vals[i] / 1e6, buf, sizeof(buf)), false);
-	/* "simulated" marks a simulated path on every row. */
-	csv_field(f, m->method != NULL ? m->method : "", false);
 	csv_field(
 	    f, hop ? verdict_cause_name(vd->hop[rw->ttl].cause) : "", false);
+	/* "simulated" marks a simulated path on every row. */
+	csv_field(f, m->method != NULL ? m->method : "", false);
 	fputs("\r\n", f);
 }
 
