@@ -21,6 +21,7 @@ enum {
 	OPT_AS_ZONE,
 	OPT_FLOWS,
 	OPT_UNPRIV,
+	OPT_LOG,
 };
 
 /*
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
     {"mpls", no_argument, NULL, 'e'},
     {"flows", required_argument, NULL, OPT_FLOWS},
     {"unprivileged", no_argument, NULL, OPT_UNPRIV},
+    {"log", required_argument, NULL, OPT_LOG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -120,11 +122,14 @@ static const char usage_text[] =
     "                         current directory)\n"
     "      --demo [FILE]      simulated path: built in, or a .json "
     "scenario\n"
+    "      --log FILE         append each event (route change, loss) as a\n"
+    "                         JSON line to FILE as it happens\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
     "Keys: q quit, p pause, r reset, n names, +/- probes, d history,\n"
-    "      j jitter, s save snapshot, Up/Down/Enter hop details, ? help\n"
+    "      j jitter, s save snapshot, Up/Down/Enter hop details,\n"
+    "      l events, ? help\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
@@ -352,6 +357,8 @@ apply(struct parse *ps, int c, char *arg)
 	case OPT_UNPRIV:
 		o->method = METHOD_UNPRIV;
 		return 0;
+	case OPT_LOG:
+		return text_arg(ps, arg, &o->log_file);
 	case 'h':
 		o->help = true;
 		return 0;

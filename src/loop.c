@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "hoptop/loop.h"
+#include "hoptop/verdict.h"
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t winch;
@@ -405,6 +406,29 @@ replies_due(const struct loop_parts *lp, const fd_set *r)
 	return t->ops->next_deadline(t) <= clock_now(lp->clk);
 }
 
+/*
+ * Writes the timeline events that are new since the last call to the
+ * --log file, oldest first, one JSON line each (the stream is line
+ * buffered). A reset (fewer events than written) starts again at 0.
+ */
+static void
+log_events(struct loop_parts *lp)
+{
+	const struct path *p = lp->path;
+	const struct path_event *ev;
+	char buf[VERDICT_TEXT_LEN];
+
+	if (p->nevents < lp->logged_events)
+		lp->logged_events = 0;
+	for (unsigned i = p->nevents - lp->logged_events; i-- > 0;) {
+		ev = path_event(p, i);
+		if (ev != NULL && path_event_is_timeline(ev->kind))
+			fprintf(lp->event_log, "%s\n",
+			    verdict_event_json(p, ev, buf, sizeof(buf)));
+	}
+	lp->logged_events = p->nevents;
+}
+
 static void
 draw(struct loop_parts *lp, int64_t now)
 {
@@ -452,6 +476,8 @@ loop_run(struct loop_parts *lp)
 			want_names(lp);
 		if (lp->dns != NULL && dns_changed(lp->dns))
 			lp->path->dirty = true;
+		if (lp->event_log != NULL)
+			log_events(lp);
 		if (lp->once_out != NULL && print_settled(lp, &once_ttl, now))
 			return 0;
 		if (lp->ui != NULL) {

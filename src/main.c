@@ -41,6 +41,7 @@ struct run {
 	struct transport_params tp;
 	char host[256];
 	char target_name[256];
+	FILE *log; /* --log */
 };
 
 /* Prints "hoptop: MESSAGE" on stderr; returns status for the caller. */
@@ -301,6 +302,7 @@ run(struct run *r)
 	lp.meta = &r->meta;
 	lp.export_dir = r->o.export_dir;
 	lp.dns_enabled = r->dns != NULL && !r->o.no_dns;
+	lp.event_log = r->log;
 	if (r->o.mode == MODE_ONCE) {
 		lp.once_out = stdout;
 		lp.once_probes = r->o.probes;
@@ -329,6 +331,23 @@ teardown(struct run *r)
 	transport_free(r->t);
 	net_prep_free(r->np);
 	netsim_free(r->ns);
+	if (r->log != NULL)
+		fclose(r->log);
+}
+
+/* --log FILE: opened for appending, line-buffered (safe to tail -f). */
+static int
+open_log(struct run *r)
+{
+	if (r->o.log_file == NULL)
+		return 0;
+	r->log = fopen(r->o.log_file, "a");
+	if (r->log == NULL)
+		return fail(EXIT_RUNTIME,
+		    "--log %s: %s (check the path and its permissions)",
+		    r->o.log_file, strerror(errno));
+	setvbuf(r->log, NULL, _IOLBF, 0);
+	return 0;
 }
 
 int
@@ -354,6 +373,10 @@ main(int argc, char **argv)
 	if (open_transport(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_RUNTIME, "%s", err);
+	}
+	if (open_log(&r) != 0) {
+		teardown(&r);
+		return EXIT_RUNTIME;
 	}
 	fill_meta(&r);
 	make_engine(&r);

@@ -100,6 +100,8 @@ expect_one(struct options *o, const char *key, const char *v)
 		o->asn_zone = s;
 	else if (strcmp(key, "export") == 0)
 		o->export_dir = s;
+	else if (strcmp(key, "log") == 0)
+		o->log_file = s;
 	else if (strcmp(key, "demo") == 0)
 		o->demo = true;
 	else if (strcmp(key, "no_dns") == 0)
@@ -171,6 +173,7 @@ assert_options(const struct options *g, const struct options *w, int row)
 	assert_str_or_null(g->demo_file, w->demo_file, "demo_file", row);
 	assert_str_or_null(g->asn_zone, w->asn_zone, "asn_zone", row);
 	assert_str_or_null(g->export_dir, w->export_dir, "export_dir", row);
+	assert_str_or_null(g->log_file, w->log_file, "log_file", row);
 }
 
 struct ok_case {
@@ -228,6 +231,8 @@ static const struct ok_case ok_cases[] = {
     {{"--aslookup", "--mpls", "--flows=1", "--export-dir=d", "host"},
         "target=host asn mpls flows=1 export=d"},
     {{"--as-zone", "asn.example", "host"}, "target=host asn zone=asn.example"},
+    {{"--log", "ev.jsonl", "host"}, "target=host log=ev.jsonl"},
+    {{"--log=/tmp/e.log", "--demo"}, "demo log=/tmp/e.log"},
     {{"-h"}, "help"},
     {{"--help", "a", "b"}, "help target=a"},
     {{"-V"}, "version"},
@@ -333,6 +338,8 @@ static const struct err_case err_cases[] = {
     {{"-4", "-6", "h"}, "-4 and -6 conflict (choose one address family)"},
     {{"--demo=", "h"}, "--demo: the value is empty"},
     {{"-o", "", "h"}, "-o: the value is empty"},
+    {{"--log", "", "h"}, "--log: the value is empty"},
+    {{"h", "--log"}, "--log needs a value (see hoptop --help)"},
 };
 
 static void
@@ -471,7 +478,7 @@ test_cli_usage_lists_every_option(void **state)
 	    "-4", "-6", "-I, --icmp", "-u, --udp", "-T, --tcp", "-P, --port",
 	    "-f, --first-ttl", "-o, --export-dir", "--demo [FILE]",
 	    "-z, --aslookup", "--as-zone ZONE", "-e, --mpls", "--flows N",
-	    "--unprivileged", "-h, --help", "-V, --version",
+	    "--unprivileged", "--log FILE", "-h, --help", "-V, --version",
 	    "usage: hoptop [options] TARGET"};
 	const char *u = cli_usage();
 	const char *line = u;

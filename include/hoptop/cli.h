@@ -32,6 +32,7 @@ struct options {
 	bool show_mpls;         /* -e */
 	int flows;              /* --flows, 1..16 */
 	enum net_method method; /* --unprivileged */
+	const char *log_file;   /* --log FILE: events as JSON lines */
 	bool help, version;
 	const char *target;
 };

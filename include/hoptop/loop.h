@@ -30,8 +30,11 @@ struct loop_parts {
 	FILE *once_out;
 	int once_probes;
 	const struct report_view *once_view;
-	int64_t done_ns;      /* internal: when the engine finished */
-	int64_t drawn_ns;     /* internal: the last draw */
+	/* --log: every timeline event as one JSON line (NULL: none). */
+	FILE *event_log;
+	unsigned logged_events; /* internal: path events written so far */
+	int64_t done_ns;        /* internal: when the engine finished */
+	int64_t drawn_ns;       /* internal: the last draw */
 	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
 	unsigned named_resp;  /* internal: responders when names were asked */
 	unsigned named_cycle; /* internal: cycle when names were asked */
