@@ -205,7 +205,8 @@ test_verdict_path_describe(void **state)
 	assert_string_equal(verdict_describe(&v, p, buf, sizeof(buf)),
 	    "no forwarding loss; hop 4 limits its replies");
 	assert_string_equal(verdict_explain_hop(&v, 4, buf, sizeof(buf)),
-	    "reply loss: 40 of 100 lost (40.0%, 99% interval 28.4-52.9%); hop 5 "
+	    "reply loss: 40 of 100 lost (40.0%, 99% interval 28.4-52.9%); hop "
+	    "5 "
 	    "loses clearly less (at most 6.2%): probes pass, replies are "
 	    "lost");
 	path_free(p);
