@@ -566,7 +566,8 @@ draw_responder(const struct ui *u, struct table *t, int y, const struct hop *h,
 /*
  * The hop's loss cause: its letter just right of the Loss% field, and the
  * field coloured by it (reply cyan, forward red; none and unknown keep the
- * colour by amount). Without colours the letter says it.
+ * colour by amount). Without colours the letter says it. No '?' on a hop
+ * that lost nothing yet.
  */
 static void
 draw_loss_mark(const struct ui *u, const struct layout *l, int y, int ttl)
@@ -577,6 +578,9 @@ draw_loss_mark(const struct ui *u, const struct layout *l, int y, int ttl)
 
 	if (ttl < u->vd.first_ttl || ttl > u->vd.last_ttl)
 		return;
+	/* "?" only where there is loss to wonder about. */
+	if (c == CAUSE_UNKNOWN && u->vd.hop[ttl].lost == 0)
+		mark[0] = ' ';
 	for (i = 0; i < l->n && l->ids[i] != COL_LOSS; i++)
 		;
 	if (i == l->n)

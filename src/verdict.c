@@ -12,6 +12,8 @@
 #include "hoptop/clock.h"
 #include "hoptop/verdict.h"
 
+#define ROUTE_WITH_DEST_NS (10 * NS_PER_S)
+
 void
 verdict_wilson(uint32_t k, uint32_t n, double z, double *low, double *high)
 {
@@ -411,13 +413,45 @@ changed_hops(const struct path *p, const struct path_event *ev, int *lo,
 	}
 }
 
-const char *
-verdict_latest_event(const struct path *p, char *buf, size_t len)
+/* The newest route change, or NULL. */
+static const struct path_event *
+last_route_change(const struct path *p)
 {
-	const struct path_event *ev = path_last_timeline_event(p);
+	const struct path_event *e;
+
+	for (unsigned i = 0; (e = path_event(p, i)) != NULL; i++)
+		if (e->kind == EV_ROUTE_CHANGE)
+			return e;
+	return NULL;
+}
+
+/* "route changed 12:03:04 at hops 4-7". */
+static void
+route_words(
+    const struct path *p, const struct path_event *ev, char *buf, size_t len)
+{
 	char t[40];
 	int lo, hi;
 	int64_t t_ns;
+
+	changed_hops(p, ev, &lo, &hi, &t_ns);
+	verdict_format_time(t_ns + p->wall_offset_ns, false, t, sizeof(t));
+	if (lo == hi)
+		snprintf(buf, len, "route changed %s at hop %d", t, lo);
+	else
+		snprintf(buf, len, "route changed %s at hops %d-%d", t, lo, hi);
+}
+
+/*
+ * The newest timeline event in words. A destination change that comes
+ * with a route change (within ROUTE_WITH_DEST_NS) names both, so the
+ * route change is not hidden by the path growing a cycle later.
+ */
+const char *
+verdict_latest_event(const struct path *p, char *buf, size_t len)
+{
+	const struct path_event *ev = path_last_timeline_event(p), *rc;
+	char t[40];
 
 	if (len > 0)
 		buf[0] = '\0';
@@ -425,16 +459,14 @@ verdict_latest_event(const struct path *p, char *buf, size_t len)
 		return buf;
 	verdict_format_time(ev->t_ns + p->wall_offset_ns, false, t, sizeof(t));
 	if (ev->kind == EV_ROUTE_CHANGE) {
-		changed_hops(p, ev, &lo, &hi, &t_ns);
-		verdict_format_time(
-		    t_ns + p->wall_offset_ns, false, t, sizeof(t));
-		if (lo == hi)
-			snprintf(buf, len, "route changed %s at hop %d", t, lo);
-		else
-			snprintf(buf, len, "route changed %s at hops %d-%d", t,
-			    lo, hi);
+		route_words(p, ev, buf, len);
 	} else if (ev->kind == EV_DEST_TTL) {
-		snprintf(buf, len, "path %s to %d hops at %s",
+		rc = last_route_change(p);
+		if (rc != NULL && ev->t_ns - rc->t_ns < ROUTE_WITH_DEST_NS) {
+			route_words(p, rc, buf, len);
+			append(buf, len, "; ");
+		}
+		append(buf, len, "path %s to %d hops at %s",
 		    ev->new_dest_ttl > ev->old_dest_ttl ? "grew" : "shrank",
 		    ev->new_dest_ttl, t);
 	} else if (ev->kind == EV_LOSS_START) {
