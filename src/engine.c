@@ -114,6 +114,11 @@ take_reply(
 		return;
 	}
 	e->cnt.matched++;
+	if (r->kind == REPLY_UNREACH && !addr_eq(&r->from, &e->p->target)) {
+		path_reply_unreach(e->p, ent->ttl, &r->from, ent->sent_ns,
+		    rtt_ns, ent->seq, ent->flow);
+		return;
+	}
 	path_reply(e->p, ent->ttl, &r->from, ent->sent_ns, rtt_ns, ent->seq,
 	    ent->flow, r->kind == REPLY_DEST, &r->mpls);
 }

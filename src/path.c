@@ -284,18 +284,17 @@ track_dest(
 	}
 }
 
-void
-path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
-    int64_t rtt_ns, uint16_t seq, uint16_t flow, bool is_dest,
+/* Counts one reply into hop h and its responder; returns the responder's
+ * index (RESP_NONE past HOP_MAX_RESPONDERS). */
+static int
+record_reply(struct path *p, struct hop *h, const struct haddr *from,
+    int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow,
     const struct mpls_stack *mpls)
 {
-	struct hop *h = hop_at(p, ttl);
 	int64_t now_ns = sent_ns + rtt_ns;
 	struct sample smp = {sent_ns, rtt_ns, seq, RESP_NONE};
 	int ri;
 
-	if (h == NULL)
-		return;
 	if (h->st.received == 0)
 		p->answered_hops++;
 	stats_add_reply(&h->st, rtt_ns);
@@ -306,11 +305,38 @@ path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
 		smp.resp = (uint8_t)ri;
 	}
 	history_add(&h->hist, &smp);
+	p->dirty = true;
+	return ri;
+}
+
+void
+path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
+    int64_t rtt_ns, uint16_t seq, uint16_t flow, bool is_dest,
+    const struct mpls_stack *mpls)
+{
+	struct hop *h = hop_at(p, ttl);
+	int64_t now_ns = sent_ns + rtt_ns;
+	int ri;
+
+	if (h == NULL)
+		return;
+	ri = record_reply(p, h, from, sent_ns, rtt_ns, seq, flow, mpls);
 	update_dest(p, ttl, is_dest, now_ns, from);
 	confirm_dest(p, ttl, is_dest, sent_ns, from);
 	track_flow(p, h, flow, ri, now_ns);
-	track_dest(p, ttl, true, sent_ns, now_ns);
-	p->dirty = true;
+	track_dest(p, ttl, is_dest, sent_ns, now_ns);
+}
+
+void
+path_reply_unreach(struct path *p, int ttl, const struct haddr *from,
+    int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	record_reply(p, h, from, sent_ns, rtt_ns, seq, flow, NULL);
+	track_dest(p, ttl, false, sent_ns, sent_ns);
 }
 
 void

@@ -682,6 +682,35 @@ test_path_dest_ttl_event(void **state)
 	path_free(p);
 }
 
+/* A link down answered by "network unreachable" from a router: the hop
+ * counts the reply, the destination TTL stays, and at the target's TTL it
+ * is an unanswered probe: a loss episode, which ends with the answers. */
+static void
+test_path_unreach_is_a_loss_episode(void **state)
+{
+	struct haddr target = A("192.0.2.99"), r2 = A("10.0.0.2");
+	struct path *p = path_new(&target, 1, 8);
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		path_reply(p, 4, &target, i * 1000 * MS, MS, 1, 0, true, NULL);
+	for (int i = 3; i < 9; i++)
+		path_reply_unreach(p, 4, &r2, i * 1000 * MS, MS, 1, 0);
+	assert_int_equal(p->dest_ttl, 4);
+	assert_int_equal(path_hop(p, 4)->st.received, 9);
+	assert_int_equal(path_hop(p, 4)->nresp, 2);
+	assert_true(
+	    addr_eq(&hop_current_responder(path_hop(p, 4))->addr, &target));
+	assert_int_equal(p->nkind[EV_LOSS_START], 1);
+	assert_int_equal(path_last_timeline_event(p)->t_ns, 3000 * MS);
+	for (int i = 9; i < 12; i++)
+		path_reply(p, 4, &target, i * 1000 * MS, MS, 1, 0, true, NULL);
+	assert_int_equal(p->nkind[EV_LOSS_END], 1);
+	assert_int_equal(p->nkind[EV_ROUTE_CHANGE], 0);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 0);
+	path_free(p);
+}
+
 int
 main(void)
 {
@@ -703,6 +732,7 @@ main(void)
 	    cmocka_unit_test(test_path_loss_episode_table),
 	    cmocka_unit_test(test_path_loss_episode_send_order),
 	    cmocka_unit_test(test_path_dest_ttl_event),
+	    cmocka_unit_test(test_path_unreach_is_a_loss_episode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

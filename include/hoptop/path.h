@@ -122,6 +122,15 @@ void path_probe_sent(struct path *p, int ttl);
 void path_reply(struct path *p, int ttl, const struct haddr *from,
     int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow, bool is_dest,
     const struct mpls_stack *mpls);
+/*
+ * A Destination Unreachable from a router (not the target) for the probe
+ * sent at sent_ns: counted as a reply from it at the hop, but it is no
+ * sign of a longer path (dest_ttl stays), no route change, and at the
+ * destination TTL it is an unanswered probe for loss episodes (a link
+ * down answered by "network unreachable").
+ */
+void path_reply_unreach(struct path *p, int ttl, const struct haddr *from,
+    int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow);
 void path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq);
 
 /*
