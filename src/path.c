@@ -18,6 +18,7 @@ hop_init(struct hop *h, int ttl)
 	memset(h, 0, sizeof(*h));
 	h->ttl = ttl;
 	stats_init(&h->st);
+	stats_init(&h->ping);
 	history_init(&h->hist);
 	for (int f = 0; f < PATH_MAX_FLOWS; f++) {
 		h->ft[f].cur = RESP_NONE;
@@ -401,6 +402,40 @@ path_event(const struct path *p, unsigned i)
 	if (i >= held)
 		return NULL;
 	return &p->events[(p->nevents - 1 - i) % PATH_MAX_EVENTS];
+}
+
+void
+path_ping_sent(struct path *p, int ttl, const struct haddr *to)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	stats_add_sent(&h->ping);
+	h->ping_addr = *to;
+	p->dirty = true;
+}
+
+void
+path_ping_reply(struct path *p, int ttl, int64_t rtt_ns)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	stats_add_reply(&h->ping, rtt_ns);
+	p->dirty = true;
+}
+
+void
+path_ping_loss(struct path *p, int ttl)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	stats_add_loss(&h->ping);
+	p->dirty = true;
 }
 
 bool

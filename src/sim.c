@@ -55,6 +55,33 @@ sim_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 	return netsim_input(s->ns, s->buf, (size_t)n, *sent_ns);
 }
 
+/* Ping-the-hop: an Echo Request to dst with TTL 255 (ICMP only). */
+static int
+sim_send_ping(struct transport *t, const struct haddr *dst, uint16_t seq,
+    int64_t *sent_ns)
+{
+	struct sim *s = (struct sim *)t;
+	const struct transport_params *tp = &t->params;
+	struct probe_spec ps = {.family = tp->family,
+	    .proto = PROTO_ICMP,
+	    .src = s->src,
+	    .dst = *dst,
+	    .ident = tp->ident,
+	    .seq = seq,
+	    .tos = tp->tos};
+	ssize_t n;
+
+	*sent_ns = clock_now(s->clk);
+	if (tp->proto != PROTO_ICMP || dst->family != tp->family) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	n = packet_build_ip(&ps, 255, s->ip_id++, s->buf, sizeof(s->buf));
+	if (n < 0)
+		return -1;
+	return netsim_input(s->ns, s->buf, (size_t)n, *sent_ns);
+}
+
 /* Is this parsed reply for one of our probes (ident / source ports)? */
 static bool
 is_ours(const struct transport_params *tp, const struct pkt_reply *pr)
@@ -171,6 +198,7 @@ static const struct transport_ops sim_ops = {
     .method = sim_method,
     .source = sim_source,
     .free = sim_free,
+    .send_ping = sim_send_ping,
 };
 
 /*

@@ -1504,6 +1504,81 @@ test_sim_linkdown_loss_episode(void **state)
 	free(xs);
 }
 
+/*
+ * Ping-the-hop on the reply-loss path: hop 3 limits the Time Exceeded it
+ * sends, not its Echo Replies (as Linux's icmp_ratelimit), so its pings
+ * all come back, at its RTT, while its TTL probes mostly go unanswered.
+ * The TTL probes' numbers are the same as without the pings.
+ */
+static void
+test_sim_ping_hop_beside_ttl_probes(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 30};
+	struct xscen *xs;
+	struct run r, plain;
+	const struct hop *h;
+	struct engine_counters ec;
+
+	(void)state;
+	json_decref(load_json("replyloss.json"));
+	run_start(&r, load_netsim("replyloss.json"), &o);
+	assert_int_equal(engine_ping_hop(r.e, 3), 0);
+	assert_int_equal(engine_ping_ttl(r.e), 3);
+	run_all(&r);
+	h = path_hop(r.p, 3);
+	/* The first cycle has no responder to ping yet. */
+	assert_true(h->ping.sent >= 28 && h->ping.sent <= 29);
+	assert_int_equal(h->ping.received, h->ping.sent);
+	assert_int_equal(h->ping.best_ns, 8 * NS_PER_MS);
+	assert_int_equal(h->ping.worst_ns, 8 * NS_PER_MS);
+	assert_true(stats_loss_pct(&h->st) > 30.0);
+	assert_int_equal(path_hop(r.p, 2)->ping.sent, 0);
+	engine_counters(r.e, &ec);
+	assert_int_equal(ec.foreign, 0);
+	assert_int_equal(ec.duplicates, 0);
+	run_file(&plain, "replyloss.json", &o, &xs);
+	for (int ttl = 1; ttl <= 7; ttl++)
+		check_same_stats(
+		    &path_hop(r.p, ttl)->st, &path_hop(plain.p, ttl)->st);
+	run_free(&plain);
+	run_free(&r);
+	free(xs);
+}
+
+/* Hop 5 drops 40% of its own replies: its pings too; off again with 0. */
+static void
+test_sim_ping_hop_lossy_and_off(void **state)
+{
+	struct opts o = {.family = AF_INET6,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 100};
+	struct run r;
+	const struct hop *h;
+
+	(void)state;
+	run_start(&r, load_netsim("replyloss.json"), &o);
+	assert_int_equal(engine_ping_hop(r.e, 5), 0);
+	run_all(&r);
+	h = path_hop(r.p, 5);
+	assert_true(h->ping.sent >= 98);
+	assert_int_equal(stats_pending(&h->ping), 0);
+	assert_true(
+	    stats_loss_pct(&h->ping) > 25.0 && stats_loss_pct(&h->ping) < 55.0);
+	assert_int_equal(engine_ping_hop(r.e, 0), 0);
+	assert_int_equal(engine_ping_hop(r.e, 31), -1);
+	run_free(&r);
+	o.proto = PROTO_UDP;
+	run_start(&r, load_netsim("replyloss.json"), &o);
+	assert_int_equal(engine_ping_hop(r.e, 3), -1); /* ICMP only */
+	run_free(&r);
+}
+
 int
 main(void)
 {
@@ -1529,6 +1604,8 @@ main(void)
 	    cmocka_unit_test(test_sim_pathchange_timeline),
 	    cmocka_unit_test(test_sim_ecmp_flows_are_no_route_change),
 	    cmocka_unit_test(test_sim_linkdown_loss_episode),
+	    cmocka_unit_test(test_sim_ping_hop_beside_ttl_probes),
+	    cmocka_unit_test(test_sim_ping_hop_lossy_and_off),
 	};
 	size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);

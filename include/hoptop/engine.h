@@ -52,6 +52,15 @@ unsigned engine_cycles(const struct engine *e);
 bool engine_done(const struct engine *e);
 /* Stops starting cycles (Ctrl-C in report mode); in-flight ones may end. */
 void engine_stop(struct engine *e);
+/*
+ * Ping-the-hop: from the next cycle on, also one ICMP Echo Request per
+ * cycle to the current responder of hop ttl (0: stop), with its own
+ * registry entries; the results go to that hop's ping statistics. Returns
+ * 0, or -1 with errno EPROTONOSUPPORT (not an ICMP transport, or one
+ * without send_ping) or EINVAL (ttl outside first..max).
+ */
+int engine_ping_hop(struct engine *e, int ttl);
+int engine_ping_ttl(const struct engine *e); /* 0: off */
 /* Counters for tests and benchmarks. */
 struct engine_counters {
 	uint64_t sent, replies, matched, foreign, duplicates, late, send_errors;

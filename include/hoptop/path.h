@@ -50,6 +50,9 @@ struct hop {
 	 * before this hop (what the verdict reads). */
 	uint32_t cur_received, cur_lost;
 	struct flow_track ft[PATH_MAX_FLOWS];
+	/* Ping-the-hop: Echo Requests to the hop's own address. */
+	struct stats ping;
+	struct haddr ping_addr; /* the address last pinged */
 };
 
 /*
@@ -150,6 +153,10 @@ const struct responder *hop_main_responder(const struct hop *h);
  * min(nevents, PATH_MAX_EVENTS) the ring holds. Events new since a reader
  * last saw n of them: i in 0 .. nevents - n - 1. */
 const struct path_event *path_event(const struct path *p, unsigned i);
+/* Ping-the-hop results at hop ttl (kept apart from its TTL probes). */
+void path_ping_sent(struct path *p, int ttl, const struct haddr *to);
+void path_ping_reply(struct path *p, int ttl, int64_t rtt_ns);
+void path_ping_loss(struct path *p, int ttl);
 /* True for the kinds fronts show: route change, destination change, loss
  * start and end. */
 bool path_event_is_timeline(enum path_event_kind kind);

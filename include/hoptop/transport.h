@@ -76,6 +76,15 @@ struct transport_ops {
 	/* Our source address toward the target (may be unset). */
 	void (*source)(const struct transport *t, struct haddr *out);
 	void (*free)(struct transport *t);
+	/*
+	 * Optional (NULL: not supported): ping-the-hop. Sends an ICMP Echo
+	 * Request with sequence seq and a full TTL to dst (a hop's own
+	 * address) on an ICMP transport; its Echo Reply comes back from recv
+	 * as REPLY_DEST with probe_dst = dst. Returns 0, or -1 with errno
+	 * (EPROTONOSUPPORT on a UDP or TCP transport).
+	 */
+	int (*send_ping)(struct transport *t, const struct haddr *dst,
+	    uint16_t seq, int64_t *sent_ns);
 };
 
 /* Implementations embed this as their first member. */
