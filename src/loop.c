@@ -155,6 +155,27 @@ names_message(struct loop_parts *lp)
 		ui_message(lp->ui, "showing %s", mode[m]);
 }
 
+/* P: pings the selected hop beside its TTL probes; P on it again stops. */
+static void
+ping_hop(struct loop_parts *lp)
+{
+	int ttl = ui_selected_ttl(lp->ui);
+
+	if (ttl == 0) {
+		ui_message(lp->ui, "select a hop first (Up/Down), then P");
+		return;
+	}
+	if (engine_ping_ttl(lp->engine) == ttl)
+		ttl = 0;
+	if (engine_ping_hop(lp->engine, ttl) == -1)
+		ui_message(lp->ui, "cannot ping hops: that needs ICMP probes "
+		                   "(-I), and a socket that can send them");
+	else if (ttl == 0)
+		ui_message(lp->ui, "stopped pinging the hop");
+	else
+		ui_message(lp->ui, "pinging hop %d from the next cycle", ttl);
+}
+
 /* Applies one key action. Returns false to quit. */
 static bool
 apply(struct loop_parts *lp, enum ui_action a)
@@ -190,6 +211,9 @@ apply(struct loop_parts *lp, enum ui_action a)
 			dns_enable_names(lp->dns, true);
 			want_names(lp);
 		}
+		break;
+	case UI_PING_HOP:
+		ping_hop(lp);
 		break;
 	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
 		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)

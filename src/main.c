@@ -176,6 +176,8 @@ make_engine(struct run *r)
 	c.wall_offset_ns = clock_real_ns() - clock_mono_ns();
 	r->p = path_new(&r->tp.target, r->o.first_ttl, r->o.max_ttl);
 	r->e = engine_new(&c, r->t, r->p, &clock_monotonic);
+	if (r->o.ping_ttl != 0)
+		engine_ping_hop(r->e, r->o.ping_ttl);
 }
 
 /* Mode defaults the command line leaves open. */
@@ -196,6 +198,20 @@ settle_options(struct options *o, char *err, size_t errlen)
 	}
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
+	if (o->ping_ttl != 0 && o->proto != PROTO_ICMP) {
+		snprintf(err, errlen,
+		    "--ping-hop: pings are ICMP Echo Requests; use it with "
+		    "ICMP probes (-I), not -u or -T");
+		return -1;
+	}
+	if (o->ping_ttl != 0 &&
+	    (o->ping_ttl < o->first_ttl || o->ping_ttl > o->max_ttl)) {
+		snprintf(err, errlen,
+		    "--ping-hop: TTL %d is outside -f %d .. "
+		    "-m %d",
+		    o->ping_ttl, o->first_ttl, o->max_ttl);
+		return -1;
+	}
 	return 0;
 }
 

@@ -412,6 +412,11 @@ verdict_lines(FILE *f, const struct path *p, const struct verdict *vd, bool md)
 		fprintf(f, "%shop %d %s\n", md ? "- " : "  ", ttl,
 		    verdict_explain_hop(vd, ttl, buf, sizeof(buf)));
 	}
+	for (int ttl = vd->first_ttl; ttl <= vd->last_ttl; ttl++)
+		if (path_hop(p, ttl)->ping.sent > 0)
+			fprintf(f, "%shop %d %s\n", md ? "- " : "  ", ttl,
+			    verdict_ping_text(
+			        path_hop(p, ttl), false, buf, sizeof(buf)));
 }
 
 /* The timeline events the ring holds, oldest first; "none" if none. */
@@ -598,6 +603,23 @@ json_responder(const struct hop *h, const struct responder *r,
 	return o;
 }
 
+/* Ping-the-hop: {"ip", "sent", "received", "loss_pct", times}. */
+static json_t *
+json_ping(const struct hop *h, int *bad)
+{
+	json_t *o = json_object();
+	char ip[ADDR_STRLEN];
+
+	if (o == NULL)
+		return NULL;
+	put(o, "ip", jstr(addr_str(&h->ping_addr, ip, sizeof(ip))), bad);
+	put(o, "sent", json_integer(h->ping.sent), bad);
+	put(o, "received", json_integer(h->ping.received), bad);
+	put(o, "loss_pct", json_real(stats_loss_pct(&h->ping)), bad);
+	json_times(o, &h->ping, false, bad);
+	return o;
+}
+
 static json_t *
 json_hop(const struct hop *h, const struct report_view *v,
     const struct verdict *vd, int *bad)
@@ -619,6 +641,8 @@ json_hop(const struct hop *h, const struct report_view *v,
 	for (int i = 0; resp != NULL && i < h->nresp; i++)
 		push(resp, json_responder(h, &h->resp[i], v, bad), bad);
 	put(o, "responders", resp, bad);
+	if (h->ping.sent > 0)
+		put(o, "ping", json_ping(h, bad), bad);
 	return o;
 }
 

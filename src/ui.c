@@ -593,6 +593,21 @@ draw_loss_mark(const struct ui *u, const struct layout *l, int y, int ttl)
 	    c == CAUSE_FORWARD ? PAIR_RED : PAIR_CYAN, NULL);
 }
 
+/* "[ping 0.0% 8.0ms]" at the right end of the host field of a pinged hop. */
+static void
+draw_ping_tag(
+    const struct ui *u, const struct layout *l, int y, const struct hop *h)
+{
+	char tag[64];
+	int w;
+
+	verdict_ping_text(h, true, tag, sizeof(tag));
+	w = (int)strlen(tag);
+	if (w == 0 || w + 2 > l->hostw)
+		return;
+	put_attr(u, y, l->hostx + l->hostw - w - 1, w + 1, tag, A_BOLD);
+}
+
 /* A hop: its line, its MPLS labels, then its other responders. */
 static void
 draw_hop(const struct ui *u, struct table *t, int ttl)
@@ -614,6 +629,8 @@ draw_hop(const struct ui *u, struct table *t, int ttl)
 			draw_cells(u, &t->l, y, &h->st, false);
 		if (h != NULL)
 			draw_loss_mark(u, &t->l, y, ttl);
+		if (h != NULL)
+			draw_ping_tag(u, &t->l, y, h);
 		if (ttl == u->sel_ttl)
 			mvchgat(y, 0, -1, A_REVERSE, 0, NULL);
 	}
@@ -902,6 +919,9 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 	box_line(u, &b, buf, 0);
 	box_line(u, &b,
 	    verdict_explain_hop(&u->vd, u->sel_ttl, buf, sizeof(buf)), 0);
+	if (h->ping.sent > 0)
+		box_line(
+		    u, &b, verdict_ping_text(h, false, buf, sizeof(buf)), 0);
 	if (h->nresp == 0) {
 		box_line(u, &b, "no reply from this hop yet", 0);
 		return;
@@ -1089,6 +1109,7 @@ static const struct key_binding keys[] = {
     {KEY_DOWN, act_down, UI_NONE, NULL, NULL},
     {'\n', act_details, UI_NONE, "Enter", "hop details"},
     {'l', act_events, UI_NONE, "l", "events: route changes, loss"},
+    {'P', NULL, UI_PING_HOP, "P", "ping the selected hop (again: stop)"},
     {'\r', act_details, UI_NONE, NULL, NULL},
     {KEY_ENTER, act_details, UI_NONE, NULL, NULL},
     {KEY_ESC, act_unselect, UI_NONE, "Esc", "clear selection"},
@@ -1460,4 +1481,10 @@ enum name_mode
 ui_name_mode(const struct ui *u)
 {
 	return u ? u->names : NAMES_HOST;
+}
+
+int
+ui_selected_ttl(const struct ui *u)
+{
+	return u != NULL ? u->sel_ttl : 0;
 }

@@ -300,6 +300,31 @@ verdict_explain_hop(const struct verdict *v, int ttl, char *buf, size_t len)
 }
 
 const char *
+verdict_ping_text(const struct hop *h, bool brief, char *buf, size_t len)
+{
+	const struct stats *s = &h->ping;
+	char a[ADDR_STRLEN], avg[32] = "-";
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (s->sent == 0)
+		return buf;
+	if (s->received > 0)
+		snprintf(avg, sizeof(avg), "%.1f%s", stats_avg_ns(s) / 1e6,
+		    brief ? "ms" : " ms");
+	if (brief) {
+		snprintf(buf, len, "[ping %.1f%% %s]", stats_loss_pct(s), avg);
+		return buf;
+	}
+	snprintf(buf, len,
+	    "ping %s: %.1f%% of %u lost, avg %s (Time Exceeded: %.1f%% lost)",
+	    addr_str(&h->ping_addr, a, sizeof(a)), stats_loss_pct(s),
+	    s->received + s->lost, avg, stats_loss_pct(&h->st));
+	return buf;
+}
+
+const char *
 verdict_event_kind_name(enum path_event_kind k)
 {
 	switch (k) {

@@ -33,6 +33,7 @@ struct options {
 	int flows;              /* --flows, 1..16 */
 	enum net_method method; /* --unprivileged */
 	const char *log_file;   /* --log FILE: events as JSON lines */
+	int ping_ttl;           /* --ping-hop TTL; 0 = none */
 	bool help, version;
 	const char *target;
 };

@@ -99,6 +99,14 @@ const char *verdict_describe(
 const char *verdict_explain_hop(
     const struct verdict *v, int ttl, char *buf, size_t len);
 
+/*
+ * Ping-the-hop beside the TTL probes, "" when the hop was not pinged:
+ * long: "ping 10.78.3.1: 0.0% of 28 lost, avg 8.0 ms (Time Exceeded:
+ * 91.2% lost)"; short (for the table): "[ping 0.0% 8.0ms]". Returns buf.
+ */
+const char *verdict_ping_text(
+    const struct hop *h, bool brief, char *buf, size_t len);
+
 /* Event text. Wall-clock times: t_ns + p->wall_offset_ns. */
 
 /* "route_change", "destination_change", "loss_start", "loss_end"; NULL

@@ -4,7 +4,9 @@
 #  1. router r3 drops 20% of the Echo Requests it forwards (nftables
 #     numgen random) and router r5 rate-limits its ICMP (icmp_ratelimit,
 #     icmp_msgs_per_sec): forwarding loss must begin at TTL 4, hop 5 must be
-#     reply loss, hops 1-3 none, hops 4, 6, 7 forward.
+#     reply loss, hops 1-3 none, hops 4, 6, 7 forward. --ping-hop 5 pings
+#     r5 itself beside: its Echo Replies are not rate-limited, so its ping
+#     loss is 0 while its Time Exceeded loss is high.
 #  2. the link r4 -> r5 goes down and comes back: a loss_start and then a
 #     loss_end event, in the JSON report and in the --log file alike.
 # Needs root and nft (exit 77 otherwise). About 30 s.
@@ -36,11 +38,11 @@ bash "$lab" up $pfx $n >/dev/null || { echo "test_verdict_lab: lab up failed"; e
 t=$(bash "$lab" target $pfx $n 4)
 
 # ---- 1. forwarding loss at r3, a rate limit at r5 ----
-in_ns r3 nft -f - <<'NFT' || { echo "FAIL nft rule"; exit 1; }
+sed "s/TARGET/$t/" <<'NFT' | in_ns r3 nft -f - || { echo "FAIL nft rule"; exit 1; }
 table inet hoptopi12 {
 	chain drop20 {
 		type filter hook forward priority 0; policy accept;
-		icmp type echo-request numgen random mod 100 < 20 drop
+		ip daddr TARGET icmp type echo-request numgen random mod 100 < 20 drop
 	}
 }
 NFT
@@ -48,7 +50,7 @@ NFT
 in_ns r5 sh -c 'echo 1000 > /proc/sys/net/ipv4/icmp_ratelimit;
 	echo 2 > /proc/sys/net/ipv4/icmp_msgs_per_sec;
 	echo 2 > /proc/sys/net/ipv4/icmp_msgs_burst'
-in_ns src timeout 60 "$hoptop" -n -r -j -c 200 -i 0.1 -w 1 "$t" >"$tmp/v.json"
+in_ns src timeout 60 "$hoptop" -n -r -j -c 200 -i 0.1 -w 1 --ping-hop 5 "$t" >"$tmp/v.json"
 check "verdict run: exit 0" [ $? = 0 ]
 check "forward loss from TTL 4; hop 5 reply; 1-3 none; 4, 6, 7 forward" python3 - "$tmp/v.json" <<'PY'
 import json, sys
@@ -62,6 +64,12 @@ want = {1: "none", 2: "none", 3: "none", 4: "forward", 5: "reply",
 ok = causes == want and fl is not None and fl["from_ttl"] == 4
 # the interval (99%) of the target's loss holds the 20% the rule drops
 ok = ok and fl["low_pct"] < 20 < fl["high_pct"] and fl["loss_pct"] == loss[7]
+# ping-the-hop: r5 answers every ping while it limits its Time Exceeded
+ping = {h["ttl"]: h.get("ping") for h in d["hops"]}
+print("  ping", ping[5], file=sys.stderr)
+ok = ok and ping[5] is not None and ping[5]["ip"] == "10.201.5.2"
+ok = ok and ping[5]["sent"] >= 190 and ping[5]["loss_pct"] == 0.0
+ok = ok and loss[5] > 60 and all(ping[k] is None for k in ping if k != 5)
 sys.exit(0 if ok else 1)
 PY
 in_ns r3 nft delete table inet hoptopi12
