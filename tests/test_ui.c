@@ -1131,6 +1131,41 @@ test_ui_next_redraw_limits_rate(void **state)
 	term_close();
 }
 
+/* P passes the ping action with the selected hop; a pinged hop's row and
+ * details show its ping loss and RTT beside its Time Exceeded loss. */
+static void
+test_ui_ping_hop_key_and_tag(void **state)
+{
+	struct ui_config c = config(NAMES_ADDR, false);
+	struct ui_header h = header();
+	struct path *p = P = sample_path();
+	struct haddr a2 = ip("10.78.1.1");
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		path_ping_sent(p, 2, &a2);
+	for (int i = 0; i < 3; i++)
+		path_ping_reply(p, 2, 4 * NS_PER_MS);
+	path_ping_loss(p, 2);
+	term_open(100, 30, ASCII, &c);
+	assert_int_equal(ui_selected_ttl(T.u), 0);
+	assert_int_equal(press("P"), UI_PING_HOP);
+	draw(p, &h);
+	ui_handle_key(T.u, KEY_DOWN);
+	ui_handle_key(T.u, KEY_DOWN);
+	assert_int_equal(ui_selected_ttl(T.u), 2);
+	draw(p, &h);
+	assert_non_null(strstr(row(6), "10.78.1.1"));
+	assert_non_null(strstr(row(6), "[ping 25.0% 4.0ms]   10.0%"));
+	assert_null(strstr(row(5), "[ping"));
+	assert_int_equal(press("\n"), UI_REDRAW);
+	draw(p, &h);
+	assert_row(
+	    "ping 10.78.1.1: 25.0% of 4 lost, avg 4.0 ms (Time Exceeded: "
+	    "10.0% lost)");
+	term_close();
+}
+
 int
 main(void)
 {
@@ -1146,6 +1181,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_ui_draw_loss_colours, teardown),
 	    cmocka_unit_test_teardown(
 	        test_ui_draw_verdict_and_events, teardown),
+	    cmocka_unit_test_teardown(test_ui_ping_hop_key_and_tag, teardown),
 	    cmocka_unit_test_teardown(test_ui_read_key_names_cycle, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_long_name_cut, teardown),
 	    cmocka_unit_test_teardown(
