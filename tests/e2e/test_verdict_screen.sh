@@ -2,8 +2,9 @@
 # e2e: loss verdicts and the timeline on the real binary: `hoptop --demo
 # SCENARIO` in tmux shows each hop's loss cause (a letter after Loss%, also
 # with NO_COLOR; colour otherwise), the path verdict in words, the newest
-# event on the status line and the events panel (l); the JSON report and
-# --log agree on the events. No privilege needed. About 40 s.
+# event on the status line and the events panel (l), ping-the-hop (P); the
+# JSON report and --log agree on the events. No privilege needed. About
+# 40 s.
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +53,18 @@ fi
 e2e_check "hop 3 marked R ($(loss_cell 3))" grep -q '%R$' <<<"$(loss_cell 3)"
 e2e_check "hop 5 marked R ($(loss_cell 5))" grep -q '%R$' <<<"$(loss_cell 5)"
 e2e_check "the target has no loss ($(loss_cell 7))" [ "$(loss_cell 7)" = "0.0%" ]
+# P on hop 3: its pings come back (the rate limit is on Time Exceeded)
+e2e_keys Down Down Down P
+if e2e_wait_for '^ *3\. 10\.78\.3\.1 +\[ping 0\.0% 8\.0ms\] +[0-9.]+%R' 5; then
+	e2e_pass "P: hop 3 shows [ping 0.0% 8.0ms] beside its reply loss"
+else
+	e2e_fail "P: no ping tag on hop 3"
+fi
+e2e_check "P: the status line says so" grep -q 'pinging hop 3 from the next cycle' <<<"$E2E_SCREEN"
+e2e_keys Enter
+e2e_wait_for 'ping 10\.78\.3\.1: 0\.0% of [0-9]+ lost, avg 8\.0 ms \(Time Exceeded: [0-9.]+% lost\)' 3 ||
+	e2e_fail "details: no ping line for hop 3"
+e2e_keys q
 e2e_keys q
 e2e_kill
 
