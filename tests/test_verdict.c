@@ -323,6 +323,81 @@ test_verdict_names(void **state)
 	assert_null(verdict_event_kind_name(EV_NEW_RESPONDER));
 }
 
+/* The status line: a path that grew names the route change with it; loss
+ * episodes say since when. */
+static void
+test_verdict_latest_event_words(void **state)
+{
+	struct haddr t, a, b, r4;
+	struct path *p;
+	char buf[200];
+
+	(void)state;
+	addr_parse("10.78.9.1", &t);
+	addr_parse("10.78.3.1", &a);
+	addr_parse("10.78.33.1", &b);
+	addr_parse("10.78.4.1", &r4);
+	p = path_new(&t, 1, 30);
+	p->wall_offset_ns = 1796212984500LL * MS; /* 12:03:04.5 at 0 */
+	assert_string_equal(verdict_latest_event(p, buf, sizeof(buf)), "");
+	for (unsigned c = 1; c <= 8; c++) {
+		int64_t at = c * 1000 * MS;
+
+		p->cycles = c;
+		path_reply(p, 3, c <= 3 ? &a : &b, at, MS, 1, 0, false, NULL);
+		if (c <= 4)
+			path_reply(p, 4, &t, at, 2 * MS, 1, 0, true, NULL);
+		else if (c == 5) /* the old target TTL now expires: grew */
+			path_reply(p, 4, &r4, at, 2 * MS, 1, 0, false, NULL);
+		else
+			path_reply(p, 5, &t, at, 3 * MS, 1, 0, true, NULL);
+	}
+	assert_string_equal(verdict_latest_event(p, buf, sizeof(buf)),
+	    "route changed 12:03:08 at hop 3; path grew to 5 hops at "
+	    "12:03:10");
+	for (int i = 9; i < 14; i++)
+		path_loss(p, 5, i * 1000 * MS, 1);
+	assert_string_equal(verdict_latest_event(p, buf, sizeof(buf)),
+	    "destination lost since 12:03:13");
+	for (int i = 14; i < 17; i++)
+		path_reply(p, 5, &t, i * 1000 * MS, 3 * MS, 1, 0, true, NULL);
+	assert_string_equal(verdict_latest_event(p, buf, sizeof(buf)),
+	    "destination answers again since 12:03:18");
+	assert_string_equal(verdict_event_line(p, path_last_timeline_event(p),
+	                        buf, sizeof(buf)),
+	    "2026-12-02T12:03:18.503Z loss_end ttl 5: lost -> reply");
+	path_free(p);
+}
+
+static void
+test_verdict_ping_text(void **state)
+{
+	struct haddr t, a;
+	struct path *p;
+	char buf[200];
+
+	(void)state;
+	addr_parse("10.78.9.1", &t);
+	addr_parse("10.78.3.1", &a);
+	p = path_new(&t, 1, 30);
+	assert_string_equal(
+	    verdict_ping_text(path_hop(p, 3), true, buf, sizeof(buf)), "");
+	path_probe_sent(p, 3);
+	path_loss(p, 3, 0, 1);
+	for (int i = 0; i < 4; i++)
+		path_ping_sent(p, 3, &a);
+	path_ping_loss(p, 3);
+	path_ping_reply(p, 3, 8 * MS);
+	assert_string_equal(
+	    verdict_ping_text(path_hop(p, 3), true, buf, sizeof(buf)),
+	    "[ping 50.0% 8.0ms]");
+	assert_string_equal(
+	    verdict_ping_text(path_hop(p, 3), false, buf, sizeof(buf)),
+	    "ping 10.78.3.1: 50.0% of 2 lost, avg 8.0 ms (Time Exceeded: "
+	    "100.0% lost)");
+	path_free(p);
+}
+
 int
 main(void)
 {
@@ -335,6 +410,8 @@ main(void)
 	    cmocka_unit_test(test_verdict_event_text),
 	    cmocka_unit_test(test_verdict_format_time),
 	    cmocka_unit_test(test_verdict_names),
+	    cmocka_unit_test(test_verdict_latest_event_words),
+	    cmocka_unit_test(test_verdict_ping_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
