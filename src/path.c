@@ -444,6 +444,12 @@ path_event_is_timeline(enum path_event_kind kind)
 	return kind >= EV_ROUTE_CHANGE && kind < EV_KINDS;
 }
 
+unsigned
+path_event_count(const struct path *p, enum path_event_kind kind)
+{
+	return kind >= 0 && kind < EV_KINDS ? p->nkind[kind] : 0;
+}
+
 const struct path_event *
 path_last_timeline_event(const struct path *p)
 {

@@ -132,6 +132,12 @@ verdict_path(const struct path *p, struct verdict *v)
 	verdict_counts(v, p->first_ttl, last, ref, n, k);
 }
 
+double
+verdict_forward_loss_ratio(const struct verdict *v)
+{
+	return v->kind == VERDICT_FORWARD ? v->loss : 0.0;
+}
+
 const char *
 verdict_cause_name(enum loss_cause c)
 {

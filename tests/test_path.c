@@ -494,6 +494,8 @@ test_path_route_change_table(void **state)
 		const struct hop *h = path_hop(p, 3);
 		struct haddr cur = letter_addr(c->cur);
 
+		assert_int_equal(path_event_count(p, EV_ROUTE_CHANGE),
+		    p->nkind[EV_ROUTE_CHANGE]);
 		if (p->nkind[EV_ROUTE_CHANGE] != c->changes)
 			fail_msg("%s: %u changes, want %u", c->name,
 			    p->nkind[EV_ROUTE_CHANGE], c->changes);

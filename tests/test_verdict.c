@@ -155,6 +155,9 @@ test_verdict_counts_forward_numbers(void **state)
 	assert_true(fabs(v.low - 0.1171546786) < 1e-9);
 	assert_true(fabs(v.high - 0.3201823742) < 1e-9);
 	assert_true(fabs(v.hop[4].loss - 0.30) < 1e-12);
+	assert_true(verdict_forward_loss_ratio(&v) == v.loss);
+	v.kind = VERDICT_NONE;
+	assert_true(verdict_forward_loss_ratio(&v) == 0.0);
 }
 
 /* A path built by path writers: hop k answers, rtt 1 ms. */

@@ -160,6 +160,9 @@ void path_ping_loss(struct path *p, int ttl);
 /* True for the kinds fronts show: route change, destination change, loss
  * start and end. */
 bool path_event_is_timeline(enum path_event_kind kind);
+/* Events of kind ever recorded since the last reset (not limited by the
+ * ring): e.g. a route_changes_total counter. */
+unsigned path_event_count(const struct path *p, enum path_event_kind kind);
 /* The newest timeline event, or NULL. */
 const struct path_event *path_last_timeline_event(const struct path *p);
 /*

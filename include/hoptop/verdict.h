@@ -82,6 +82,9 @@ void verdict_counts(struct verdict *v, int first, int last, int ref_ttl,
     const uint32_t *n, const uint32_t *k);
 /* The verdict on a path's current counts, rows first_ttl..last shown. */
 void verdict_path(const struct path *p, struct verdict *v);
+/* The forwarding loss as a ratio 0..1 (R's loss), 0 unless the verdict is
+ * VERDICT_FORWARD: e.g. a forward_loss_ratio gauge. */
+double verdict_forward_loss_ratio(const struct verdict *v);
 
 /* "none", "reply", "forward", "unknown" (the JSON / CSV words). */
 const char *verdict_cause_name(enum loss_cause c);
