@@ -355,10 +355,35 @@ path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq)
 	p->dirty = true;
 }
 
+/* Hop ttl answered from exactly one address, the same as hop other's. */
+static bool
+same_single(const struct path *p, int ttl, int other)
+{
+	const struct hop *a = &p->hops[ttl], *b = &p->hops[other];
+
+	return a->nresp == 1 && b->nresp == 1 &&
+	       addr_eq(&a->resp[0].addr, &b->resp[0].addr);
+}
+
+/*
+ * The first TTL of a run of at least PATH_FOLD_RUN hops ending at last
+ * that all answered from one and the same address (a device answering for
+ * every TTL: the end of the path as far as probing can see), or 0.
+ */
+static int
+folded_end(const struct path *p, int last)
+{
+	int first = last;
+
+	while (first - 1 >= p->first_ttl && same_single(p, first - 1, last))
+		first--;
+	return last - first + 1 >= PATH_FOLD_RUN ? first : 0;
+}
+
 int
 path_last_ttl(const struct path *p)
 {
-	int last = 0;
+	int last = 0, fold;
 
 	if (p->dest_ttl > 0)
 		return p->dest_ttl;
@@ -368,6 +393,8 @@ path_last_ttl(const struct path *p)
 			break;
 		}
 	}
+	if (last > 0 && (fold = folded_end(p, last)) != 0)
+		return fold;
 	/* One row past the last answer shows that probing goes on. */
 	if (last > 0 && last < p->max_ttl)
 		last++;

@@ -23,6 +23,8 @@
  * start one; this many answered in a row end it. */
 #define PATH_LOSS_RUN  5
 #define PATH_REPLY_RUN 3
+/* This many last hops answering from one address fold into the first. */
+#define PATH_FOLD_RUN 3
 
 struct responder {
 	struct haddr addr;
@@ -141,7 +143,10 @@ void path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq);
  * TTL that answered plus one row (capped at max_ttl), so the screen shows
  * where the answers stop without thirty rows of "???" for a silent target;
  * never less than first_ttl (so a path where nothing answers yet shows one
- * row). Writers of classic traceroute output that want every TTL up to
+ * row). A device answering for every TTL from some hop on (the same one
+ * address at PATH_FOLD_RUN or more hops up to the last answer) folds into
+ * its first row: the last TTL is that. Writers of classic traceroute
+ * output that want every TTL up to
  * max_ttl while the destination is unknown should loop to max_ttl instead.
  */
 int path_last_ttl(const struct path *p);
