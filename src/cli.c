@@ -131,10 +131,6 @@ static const char usage_text[] =
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
-    "Keys: q quit, p pause, r reset, n names, +/- probes, d history,\n"
-    "      j jitter, s save snapshot, Up/Down/Enter hop details,\n"
-    "      l events, ? help\n"
-    "\n"
     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
 const char *
@@ -468,6 +464,33 @@ add_word(struct parse *ps, const char *word)
 	ps->nwords++;
 }
 
+/* Arguments that would be silently ignored, and an empty TARGET. */
+static int
+finish_ignored(struct parse *ps)
+{
+	const struct options *o = ps->o;
+
+	if (o->demo && o->target != NULL) {
+		snprintf(ps->err, ps->errlen,
+		    "--demo takes no TARGET: '%.40s' (the simulated path has "
+		    "its own; a scenario file is --demo=FILE)",
+		    o->target);
+		return -1;
+	}
+	if (o->target != NULL && o->target[0] == '\0') {
+		snprintf(ps->err, ps->errlen,
+		    "empty TARGET (give a host name or an address)");
+		return -1;
+	}
+	if (o->mode == MODE_ONCE && o->count >= 0) {
+		snprintf(ps->err, ps->errlen,
+		    "--once runs one cycle: -c does not apply (drop -c, or "
+		    "use -r -c N)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks what only the whole command line shows; fills the choices in. */
 static int
 finish(struct parse *ps)
@@ -477,6 +500,7 @@ finish(struct parse *ps)
 	if (settle_mode(ps) == -1)
 		return -1;
 	o->proto = (enum probe_proto)ps->proto.value;
+	o->proto_given = ps->proto.name[0] != '\0';
 	o->family = ps->family.value;
 	if (o->first_ttl > o->max_ttl) {
 		snprintf(ps->err, ps->errlen,
@@ -494,11 +518,11 @@ finish(struct parse *ps)
 	}
 	if (o->target == NULL && !o->demo) {
 		snprintf(ps->err, ps->errlen,
-		    "missing TARGET (try: hoptop 192.0.2.1, or hoptop "
+		    "missing TARGET (try: hoptop HOST, or hoptop "
 		    "--demo)");
 		return -1;
 	}
-	return 0;
+	return finish_ignored(ps);
 }
 
 /*

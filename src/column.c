@@ -2,10 +2,11 @@
  * column: the field table shared by the screen and the reports.
  *
  * Display text: counts as "%u"; Loss% as "%.1f%%"; times in milliseconds
- * with one decimal ("12.3"). A time column of a row without a reply, and
- * Loss% of a row where no probe has settled yet, is "" (not "0.0": nothing
- * is known yet). value() gives the full-precision number (ms, %, count),
- * 0 where the text is ""; column_has_value() tells the two apart.
+ * with the digits a sub-millisecond path needs (see column_format_ms). A time
+ * column of a row without a reply, and Loss% of a row where no probe has
+ * settled yet, is "" (not "0.0": nothing is known yet). value() gives the
+ * full-precision number (ms, %, count), 0 where the text is "";
+ * column_has_value() tells the two apart.
  */
 #include <stdio.h>
 
@@ -109,6 +110,12 @@ v_jmax(const struct stats *s)
 	return ms(s->jmax_ns);
 }
 
+static double
+v_jttr(const struct stats *s)
+{
+	return ms(s->jlast_ns);
+}
+
 static void
 f_loss(const struct stats *s, char *buf, size_t len)
 {
@@ -137,12 +144,25 @@ f_rcv(const struct stats *s, char *buf, size_t len)
 	f_count(s, buf, len, v_rcv(s));
 }
 
-/* Defines f_NAME: v_NAME in ms with one decimal, "" without a reply. */
+void
+column_format_ms(double v_ms, char *buf, size_t len)
+{
+	if (v_ms < 0.9995)
+		snprintf(buf, len, "%.3f", v_ms);
+	else if (v_ms < 9.995)
+		snprintf(buf, len, "%.2f", v_ms);
+	else if (v_ms < 9999.95)
+		snprintf(buf, len, "%.1f", v_ms);
+	else
+		snprintf(buf, len, "%.0f", v_ms);
+}
+
+/* Defines f_NAME: v_NAME in ms (column_format_ms), "" without a reply. */
 #define TIME_FORMATTER(name)                                               \
 	static void f_##name(const struct stats *s, char *buf, size_t len) \
 	{                                                                  \
 		if (has_reply(s))                                          \
-			snprintf(buf, len, "%.1f", v_##name(s));           \
+			column_format_ms(v_##name(s), buf, len);           \
 		else                                                       \
 			empty(buf, len);                                   \
 	}
@@ -155,6 +175,7 @@ TIME_FORMATTER(stdev)
 TIME_FORMATTER(jitter)
 TIME_FORMATTER(jint)
 TIME_FORMATTER(jmax)
+TIME_FORMATTER(jttr)
 
 static const struct column columns[COL_COUNT] = {
     {COL_LOSS, "loss_pct", "Loss%", 6, f_loss, v_loss},
@@ -165,9 +186,10 @@ static const struct column columns[COL_COUNT] = {
     {COL_BEST, "best_ms", "Best", 6, f_best, v_best},
     {COL_WRST, "worst_ms", "Wrst", 6, f_wrst, v_wrst},
     {COL_STDEV, "stdev_ms", "StDev", 6, f_stdev, v_stdev},
-    {COL_JITTER, "jitter_ms", "Jttr", 6, f_jitter, v_jitter},
+    {COL_JITTER, "jitter_ms", "Javg", 6, f_jitter, v_jitter},
     {COL_JINT, "jint_ms", "Jint", 6, f_jint, v_jint},
     {COL_JMAX, "jmax_ms", "Jmax", 6, f_jmax, v_jmax},
+    {COL_JTTR, "jttr_ms", "Jttr", 6, f_jttr, v_jttr},
 };
 
 static bool (*const present[COL_COUNT])(const struct stats *) = {
@@ -182,6 +204,7 @@ static bool (*const present[COL_COUNT])(const struct stats *) = {
     [COL_JITTER] = has_reply,
     [COL_JINT] = has_reply,
     [COL_JMAX] = has_reply,
+    [COL_JTTR] = has_reply,
 };
 
 const enum col_id column_set_default[] = {
@@ -190,7 +213,7 @@ const int column_set_default_n =
     (int)(sizeof(column_set_default) / sizeof(column_set_default[0]));
 
 const enum col_id column_set_jitter[] = {
-    COL_SNT, COL_LAST, COL_JITTER, COL_JINT, COL_BEST, COL_WRST};
+    COL_LOSS, COL_SNT, COL_LAST, COL_JTTR, COL_JITTER, COL_JMAX, COL_JINT};
 const int column_set_jitter_n =
     (int)(sizeof(column_set_jitter) / sizeof(column_set_jitter[0]));
 

@@ -49,6 +49,8 @@ struct dns {
 	int *heads;
 	int cursor; /* next slot to fill; the oldest entry when full */
 	unsigned long queries;
+	int trouble; /* ares status of the last failed query; 0 after an answer
+	              */
 	bool changed;
 	bool names_on; /* dns_want asks PTRs */
 	bool asn_on;   /* dns_want asks TXTs (needs zone) */
@@ -228,6 +230,45 @@ parse_txt(const unsigned char *abuf, int alen, uint32_t *asn)
 	return rc;
 }
 
+/* Whether the servers answer at all: a timeout, refusal or server failure
+ * sets the trouble; any answer (names or "no such name") clears it. */
+static void
+note_status(struct dns *d, int status)
+{
+	switch (status) {
+	case ARES_ETIMEOUT:
+	case ARES_ECONNREFUSED:
+	case ARES_ESERVFAIL:
+	case ARES_EREFUSED:
+		d->trouble = status;
+		break;
+	case ARES_SUCCESS:
+	case ARES_ENOTFOUND:
+	case ARES_ENODATA:
+		d->trouble = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+const char *
+dns_problem(const struct dns *d)
+{
+	if (d == NULL)
+		return NULL;
+	switch (d->trouble) {
+	case 0:
+		return NULL;
+	case ARES_ETIMEOUT:
+		return "the DNS server does not answer";
+	case ARES_ECONNREFUSED:
+		return "the DNS server cannot be reached";
+	default:
+		return "the DNS server refuses or fails";
+	}
+}
+
 /* c-ares callback of every query: parse, store, free the query. */
 static void
 on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -242,6 +283,7 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		free(q);
 		return;
 	}
+	note_status(q->d, status);
 	if (q->kind == Q_NAME) {
 		ok = ok &&
 		     parse_ptr(abuf, alen, &q->addr, name, sizeof(name)) == 0;

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <time.h>
 
@@ -29,25 +30,60 @@ on_signal(int sig)
 		stop_signal = sig;
 }
 
+/*
+ * Every signal we catch: SIGWINCH, and each one whose default action ends
+ * the process and that is sent rather than raised by a fault (so not
+ * SEGV, BUS, FPE, ILL, TRAP, SYS), real-time ones included: the loop ends
+ * and the terminal is restored instead.
+ */
+static const int stop_sigs[] = {
+    SIGINT,
+    SIGTERM,
+    SIGHUP,
+    SIGQUIT,
+    SIGUSR1,
+    SIGUSR2,
+    SIGALRM,
+    SIGVTALRM,
+    SIGPROF,
+    SIGXCPU,
+    SIGXFSZ,
+    SIGIO,
+    SIGPWR,
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
+#endif
+};
+
+static void
+caught_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGWINCH);
+	for (size_t i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+		sigaddset(set, stop_sigs[i]);
+	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+		sigaddset(set, s);
+}
+
 void
 loop_install_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
 	struct sigaction sa;
 	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		sigaction(sigs[i], &sa, NULL);
-		sigaddset(&block, sigs[i]);
-	}
+	caught_set(&block);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&block, s) == 1)
+			sigaction(s, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigdelset(&wait_mask, sigs[i]);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&block, s) == 1)
+			sigdelset(&wait_mask, s);
 }
 
 int
@@ -105,6 +141,8 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->cycles = lp->path->cycles;
 	h->paused = engine_paused(lp->engine);
 	h->now = time(NULL);
+	if (lp->dns_enabled && dns_problem(lp->dns) != NULL)
+		h->note = dns_problem(lp->dns);
 }
 
 /*
@@ -176,28 +214,42 @@ ping_hop(struct loop_parts *lp)
 		ui_message(lp->ui, "pinging hop %d from the next cycle", ttl);
 }
 
+/* + / -: one probe per hop more or fewer, or says the limit is reached. */
+static void
+probes_message(struct loop_parts *lp, int step)
+{
+	int was = engine_probes(lp->engine), now;
+
+	engine_set_probes(lp->engine, was + step);
+	now = engine_probes(lp->engine);
+	if (now == was)
+		ui_message(lp->ui, "%d probe%s per hop is the %s (%s)", now,
+		    now == 1 ? "" : "s", step > 0 ? "most" : "fewest",
+		    step > 0 ? "- for fewer" : "+ for more");
+	else
+		ui_message(lp->ui, "%d probe%s per hop from the next cycle",
+		    now, now == 1 ? "" : "s");
+}
+
 /* Applies one key action. Returns false to quit. */
 static bool
 apply(struct loop_parts *lp, enum ui_action a)
 {
 	struct engine *e = lp->engine;
-	int n;
 
 	switch (a) {
 	case UI_QUIT:
 		return false;
 	case UI_PROBES_UP:
 	case UI_PROBES_DOWN:
-		n = engine_probes(e) + (a == UI_PROBES_UP ? 1 : -1);
-		engine_set_probes(e, n);
-		ui_message(lp->ui, "%d probe%s per hop from the next cycle",
-		    engine_probes(e), engine_probes(e) == 1 ? "" : "s");
+		probes_message(lp, a == UI_PROBES_UP ? 1 : -1);
 		break;
 	case UI_PAUSE:
 		engine_pause(e, !engine_paused(e));
 		break;
 	case UI_RESET:
 		engine_reset(e);
+		lp->meta->reset = time(NULL);
 		ui_message(lp->ui, "statistics reset");
 		break;
 	case UI_SNAPSHOT:
@@ -218,6 +270,10 @@ apply(struct loop_parts *lp, enum ui_action a)
 	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
 		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)
 			want_names(lp);
+		else if (lp->dns == NULL)
+			ui_message(lp->ui, "AS numbers need DNS lookups: %s",
+			    lp->meta->simulated ? "a simulated path has none"
+			                        : "there is no resolver");
 		break;
 	default:
 		break;
@@ -239,6 +295,21 @@ terminal_gone(const struct loop_parts *lp)
 	       (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+/*
+ * stdin at end of file without a hang-up: still readable once every key
+ * was taken, with nothing to read. Watching it would spin; the monitor
+ * then runs on until a signal.
+ */
+static bool
+terminal_at_eof(const struct loop_parts *lp)
+{
+	struct pollfd pfd = {.fd = ui_fd(lp->ui), .events = POLLIN};
+	int n = -1;
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0 &&
+	       ioctl(pfd.fd, FIONREAD, &n) == 0 && n == 0;
+}
+
 /* Reads every waiting key. Returns false to quit (q, or a hang-up). */
 static bool
 read_keys(struct loop_parts *lp)
@@ -256,6 +327,8 @@ read_keys(struct loop_parts *lp)
 		stop_signal = SIGHUP; /* as if the hang-up signal came */
 		return false;
 	}
+	if (keys == 0 && terminal_at_eof(lp))
+		lp->keys_off = true;
 	return true;
 }
 
@@ -298,9 +371,12 @@ print_settled(struct loop_parts *lp, int *next_ttl, int64_t now)
 		if (h->st.sent < (uint32_t)lp->once_probes ||
 		    stats_pending(&h->st) > 0 || hop_names_pending(lp, h, now))
 			return false;
-		report_once_line(
-		    lp->once_out, p, *next_ttl, lp->once_probes, lp->once_view);
-		fflush(lp->once_out);
+		if (report_once_line(lp->once_out, p, *next_ttl,
+		        lp->once_probes, lp->once_view) != 0 ||
+		    fflush(lp->once_out) != 0) {
+			lp->once_errno = errno != 0 ? errno : EIO;
+			return true; /* nothing more can be said */
+		}
 		if (p->dest_ttl > 0 && *next_ttl >= p->dest_ttl)
 			return true;
 		(*next_ttl)++;
@@ -362,11 +438,7 @@ take_pending_signal(void)
 	sigset_t ours;
 	int sig;
 
-	sigemptyset(&ours);
-	sigaddset(&ours, SIGINT);
-	sigaddset(&ours, SIGTERM);
-	sigaddset(&ours, SIGHUP);
-	sigaddset(&ours, SIGWINCH);
+	caught_set(&ours);
 	sig = sigtimedwait(&ours, NULL, &zero); /* dequeues it, if any */
 	if (sig == SIGWINCH)
 		winch = 1;
@@ -389,7 +461,7 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w)
 		FD_SET(fd, r);
 		maxfd = fd;
 	}
-	if (lp->ui != NULL) {
+	if (lp->ui != NULL && !lp->keys_off) {
 		fd = ui_fd(lp->ui);
 		FD_SET(fd, r);
 		maxfd = fd > maxfd ? fd : maxfd;
@@ -485,8 +557,8 @@ loop_run(struct loop_parts *lp)
 			engine_read_replies(lp->engine);
 		if (lp->dns != NULL)
 			dns_process(lp->dns, &r, &w);
-		if (lp->ui != NULL && FD_ISSET(ui_fd(lp->ui), &r) &&
-		    !read_keys(lp))
+		if (lp->ui != NULL && !lp->keys_off &&
+		    FD_ISSET(ui_fd(lp->ui), &r) && !read_keys(lp))
 			return 0;
 		if (winch && lp->ui != NULL) {
 			winch = 0;

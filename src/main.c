@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "hoptop/dns.h"
 #include "hoptop/engine.h"
 #include "hoptop/loop.h"
+#include "hoptop/names.h"
 #include "hoptop/net.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
@@ -44,17 +46,21 @@ struct run {
 	FILE *log; /* --log */
 };
 
-/* Prints "hoptop: MESSAGE" on stderr; returns status for the caller. */
+/*
+ * Prints "hoptop: MESSAGE" on stderr, sanitised (it may echo what the user
+ * or a file gave); returns status for the caller.
+ */
 static int __attribute__((format(printf, 2, 3)))
 fail(int status, const char *fmt, ...)
 {
+	char msg[1024], safe[2048];
 	va_list ap;
 
-	fputs("hoptop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(
+	    stderr, "hoptop: %s\n", names_sanitize(msg, safe, sizeof(safe)));
 	return status;
 }
 
@@ -87,14 +93,15 @@ resolve_target(struct run *r, char *err, size_t errlen)
 	freeaddrinfo(res);
 	/* A name with several addresses: say which one is traced. */
 	if (n > 1 && addr_parse(r->o.target, &numeric) != 0)
-		fprintf(stderr, "hoptop: %s has %d addresses, tracing %s\n",
-		    r->o.target, n, addr_str(&r->tp.target, ip, sizeof(ip)));
+		fail(0, "%s has %d addresses, tracing %s", r->o.target, n,
+		    addr_str(&r->tp.target, ip, sizeof(ip)));
 	return 0;
 }
 
 /* Opens the network or the simulator and makes the transport. */
-static int
-open_transport(struct run *r, char *err, size_t errlen)
+/* Protocol, port, flows and identifier of the probes, from the options. */
+static void
+probe_params(struct run *r)
 {
 	struct transport_params *tp = &r->tp;
 
@@ -103,33 +110,68 @@ open_transport(struct run *r, char *err, size_t errlen)
 	                      : r->o.proto == PROTO_TCP ? 80
 	                                                : 33434);
 	tp->flows = (uint16_t)r->o.flows;
-	tp->ident = (uint16_t)(getpid() & 0xffff);
-	if (r->o.proto != PROTO_ICMP)
-		tp->ident = (uint16_t)(33000 + getpid() % 16000);
+	tp->ident = transport_random_ident(r->o.proto, tp->flows);
+	tp->cookie = transport_random_cookie();
+}
+
+/*
+ * The sockets for the probes. ICMP by default, where neither raw nor ping
+ * sockets are allowed (net.ipv4.ping_group_range closed, no capability):
+ * UDP with IP_RECVERR works for every user, so take it and say so (the
+ * header and the reports name the method too). -I asks for ICMP and gets
+ * the error instead.
+ */
+static int
+prepare_sockets(struct run *r, char *err, size_t errlen)
+{
+	r->np = net_prepare(r->o.proto, r->o.method, err, errlen);
+	if (r->np != NULL || errno != EACCES || r->o.proto != PROTO_ICMP ||
+	    r->o.proto_given)
+		return r->np != NULL ? 0 : -1;
+	r->np = net_prepare(PROTO_UDP, METHOD_UNPRIV, err, errlen);
+	if (r->np == NULL)
+		return -1;
+	fail(0, "no raw or ping sockets for this user (sysctl "
+	        "net.ipv4.ping_group_range): probing with UDP");
+	r->o.proto = PROTO_UDP;
+	probe_params(r);
+	return 0;
+}
+
+static int
+open_transport(struct run *r, char *err, size_t errlen)
+{
+	struct transport_params *tp = &r->tp;
+
+	probe_params(r);
 	if (r->o.demo) {
 		r->ns = r->o.demo_file != NULL
 		            ? netsim_load(r->o.demo_file, err, errlen)
 		            : netsim_demo();
 		if (r->ns == NULL)
 			return -1;
-		tp->family = r->o.family == AF_INET6 ? AF_INET6 : AF_INET;
+		/* without -4/-6: the scenario's IPv4 path, else its IPv6 one */
+		tp->family = r->o.family != AF_UNSPEC ? r->o.family : AF_INET;
+		if (r->o.family == AF_UNSPEC &&
+		    netsim_target(r->ns, AF_INET, &tp->target) != 0)
+			tp->family = AF_INET6;
 		if (netsim_target(r->ns, tp->family, &tp->target) != 0) {
 			snprintf(err, errlen, "the scenario has no IPv%c path",
 			    tp->family == AF_INET6 ? '6' : '4');
 			return -1;
 		}
-		snprintf(r->target_name, sizeof(r->target_name), "%s",
-		    netsim_name(r->ns));
+		names_sanitize(
+		    netsim_name(r->ns), r->target_name, sizeof(r->target_name));
 		r->t = sim_new(r->ns, tp, &clock_monotonic);
 		return 0;
 	}
-	r->np = net_prepare(r->o.proto, r->o.method, err, errlen);
-	if (r->np == NULL || net_drop_privileges(err, errlen) == -1)
+	if (prepare_sockets(r, err, errlen) == -1 ||
+	    net_drop_privileges(err, errlen) == -1)
 		return -1;
 	if (resolve_target(r, err, errlen) == -1)
 		return -1;
 	tp->family = r->tp.target.family;
-	snprintf(r->target_name, sizeof(r->target_name), "%s", r->o.target);
+	names_sanitize(r->o.target, r->target_name, sizeof(r->target_name));
 	r->t = net_transport_new(r->np, tp, err, errlen);
 	return r->t == NULL ? -1 : 0;
 }
@@ -138,8 +180,10 @@ static void
 fill_meta(struct run *r)
 {
 	struct report_meta *m = &r->meta;
+	char host[sizeof(r->host)] = "";
 
-	gethostname(r->host, sizeof(r->host) - 1);
+	gethostname(host, sizeof(host) - 1);
+	names_sanitize(host, r->host, sizeof(r->host));
 	m->version = HOPTOP_VERSION;
 	m->source_host = r->host;
 	m->target_name = r->target_name;
@@ -232,7 +276,7 @@ open_dns(const struct options *o)
 	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
 	    err, sizeof(err));
 	if (d == NULL)
-		fprintf(stderr, "hoptop: names are off: %s\n", err);
+		fail(0, "names are off: %s", err);
 	else
 		dns_enable_asn(d, o->show_asn);
 	return d;
@@ -277,16 +321,23 @@ open_ui(struct run *r)
 	uc.show_mpls = r->o.show_mpls;
 	uc.min_redraw_ms = 100;
 	r->ui = ui_open(&uc, stdin, stdout, NULL, err, sizeof(err));
-	if (r->ui == NULL)
-		return fail(EXIT_RUNTIME, "%s", err);
+	if (r->ui == NULL) /* no terminal: the wrong mode, use --report */
+		return fail(
+		    errno == ENOTTY ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
 	xmalloc_set_fatal_hook(ui_emergency_restore);
 	return 0;
 }
 
+/* A scenario's host name, sanitised like every string from a file. */
 static int
 scenario_name(void *ctx, const struct haddr *a, char *buf, size_t len)
 {
-	return netsim_host_name(ctx, a, buf, len);
+	char raw[256];
+
+	if (netsim_host_name(ctx, a, raw, sizeof(raw)) != 1)
+		return 0;
+	names_sanitize(raw, buf, len);
+	return 1;
 }
 
 /* Runs the loop in the chosen mode; returns the exit status. */
@@ -308,7 +359,9 @@ run(struct run *r)
 		v.namer = &r->sim_namer;
 		lp.namer = v.namer;
 	}
-	v.mode = r->o.no_dns || r->dns == NULL ? NAMES_ADDR : NAMES_HOST;
+	/* One rule for every report format: names where any are known
+	 * (the resolver's, or a simulated path's own), unless -n. */
+	v.mode = r->o.no_dns || v.namer == NULL ? NAMES_ADDR : NAMES_HOST;
 	lp.engine = r->e;
 	lp.path = r->p;
 	lp.transport = r->t;
@@ -323,8 +376,9 @@ run(struct run *r)
 		lp.once_out = stdout;
 		lp.once_probes = r->o.probes;
 		lp.once_view = &v;
-		report_once_header(stdout, &r->meta);
-		fflush(stdout);
+		if (report_once_header(stdout, &r->meta) != 0)
+			return fail(EXIT_RUNTIME, "cannot write the output: %s",
+			    strerror(errno));
 	}
 	rc = loop_run(&lp);
 	sig = loop_stop_signal();
@@ -332,9 +386,12 @@ run(struct run *r)
 	r->ui = NULL;
 	if (rc != 0)
 		return fail(EXIT_RUNTIME, "select failed: %s", strerror(errno));
+	if (lp.once_errno != 0)
+		return fail(EXIT_RUNTIME, "cannot write the output: %s",
+		    strerror(lp.once_errno));
 	if (r->o.mode == MODE_REPORT && write_report(r, &v) != 0)
 		return EXIT_RUNTIME;
-	return sig == SIGTERM || sig == SIGHUP ? EXIT_RUNTIME : 0;
+	return sig != 0 && sig != SIGINT ? EXIT_RUNTIME : 0;
 }
 
 static void
@@ -366,29 +423,103 @@ open_log(struct run *r)
 	return 0;
 }
 
+/*
+ * -o as given: an existing directory this user can write into (checked
+ * at start, with privileges already dropped, not when s is pressed).
+ * Returns 0, or -1 with a message.
+ */
+static int
+check_export_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		snprintf(err, errlen, "-o: %s: %s (give an existing directory)",
+		    dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, errlen,
+		    "-o: %s is not a directory (give a directory)", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		snprintf(err, errlen,
+		    "-o: %s: %s (give a directory you can write)", dir,
+		    strerror(errno));
+	else
+		return 0;
+	return -1;
+}
+
+/* 0, or 1 after saying why, if anything written to stdout was lost. */
+static int
+check_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return fail(EXIT_RUNTIME, "cannot write the output: %s",
+		    strerror(errno != 0 ? errno : EIO));
+	return 0;
+}
+
+/* --help or --version. */
+static int
+print_info(const struct options *o)
+{
+	errno = 0;
+	if (o->help) {
+		fputs(cli_usage(), stdout);
+		fputc('\n', stdout);
+		ui_write_keys(stdout);
+	} else {
+		printf("hoptop %s\n", HOPTOP_VERSION);
+	}
+	return check_stdout();
+}
+
+/*
+ * Every path but the network one (o == NULL: a bad command line) gives up
+ * privilege before it opens, parses or resolves anything; the network path
+ * opens its raw sockets first and drops then (open_transport). Returns 0,
+ * or -1 after saying why.
+ */
+static int
+drop_early(const struct options *o)
+{
+	char err[256];
+
+	if (o != NULL && !o->demo && !o->help && !o->version)
+		return 0;
+	if (net_drop_privileges(err, sizeof(err)) == -1) {
+		fail(EXIT_RUNTIME, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct run r;
 	char err[512] = "";
+	bool export_given;
 	int status;
 
-	if (cli_parse(argc, argv, &r.o, err, sizeof(err)) == -1)
+	status = cli_parse(argc, argv, &r.o, err, sizeof(err));
+	if (drop_early(status == -1 ? NULL : &r.o) == -1)
+		return EXIT_RUNTIME;
+	if (status == -1)
 		return fail(EXIT_USAGE, "%s", err);
-	if (r.o.help) {
-		fputs(cli_usage(), stdout);
-		return 0;
-	}
-	if (r.o.version) {
-		printf("hoptop %s\n", HOPTOP_VERSION);
-		return 0;
-	}
+	if (r.o.help || r.o.version)
+		return print_info(&r.o);
+	export_given = r.o.export_dir != NULL;
 	if (settle_options(&r.o, err, sizeof(err)) == -1)
 		return fail(EXIT_USAGE, "%s", err);
 	loop_install_signals();
 	if (open_transport(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_RUNTIME, "%s", err);
+	}
+	if (export_given &&
+	    check_export_dir(r.o.export_dir, err, sizeof(err)) == -1) {
+		teardown(&r);
+		return fail(EXIT_USAGE, "%s", err);
 	}
 	if (open_log(&r) != 0) {
 		teardown(&r);
@@ -397,11 +528,11 @@ main(int argc, char **argv)
 	fill_meta(&r);
 	make_engine(&r);
 	r.dns = open_dns(&r.o);
-	if (r.o.mode == MODE_MONITOR && open_ui(&r) != 0) {
+	if (r.o.mode == MODE_MONITOR && (status = open_ui(&r)) != 0) {
 		teardown(&r);
-		return EXIT_RUNTIME;
+		return status;
 	}
 	status = run(&r);
 	teardown(&r);
-	return status;
+	return status == 0 ? check_stdout() : status;
 }

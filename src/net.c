@@ -122,7 +122,6 @@ struct net_transport {
 	struct sockaddr_storage to;
 	socklen_t tolen;
 	struct rxring ring;
-	struct haddr ping_to; /* ping-the-hop: whose Echo Replies are ours */
 };
 
 /* One received message and what its control data said. */
@@ -346,6 +345,7 @@ open_unprivileged(struct net_prep *np, int raw_err, char *err, size_t errlen)
 	else
 		snprintf(
 		    err, errlen, "cannot open a ping socket: %s", strerror(e));
+	errno = perm_error(e) ? EACCES : e; /* EACCES: ping sockets denied */
 	return -1;
 }
 
@@ -371,7 +371,9 @@ net_prepare(
 		}
 	}
 	if (open_unprivileged(np, e, err, errlen) == -1) {
+		e = errno;
 		net_prep_free(np);
+		errno = e;
 		return NULL;
 	}
 	return np;
@@ -431,6 +433,29 @@ drop_ids(char *err, size_t errlen)
 	return 0;
 }
 
+/* 0 if every uid and gid is the real one and no capability is left. */
+static int
+verify_dropped(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int i;
+
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		return -1;
+	if (eu != ru || su != ru || eg != rg || sg != rg)
+		return -1;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return -1;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			return -1;
+	return 0;
+}
+
 int
 net_drop_privileges(char *err, size_t errlen)
 {
@@ -444,6 +469,11 @@ net_drop_privileges(char *err, size_t errlen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(err, errlen, "cannot set no_new_privs: %s",
 		    strerror(errno));
+		return -1;
+	}
+	if (verify_dropped() == -1) {
+		snprintf(err, errlen,
+		    "cannot drop privileges: an id or capability is left");
 		return -1;
 	}
 	return 0;
@@ -468,6 +498,7 @@ spec_for(const struct net_transport *n, uint16_t flow, uint16_t seq,
 	ps->flow = flow;
 	ps->tos = tp->tos;
 	ps->size = tp->size;
+	ps->cookie = tp->cookie;
 }
 
 /* An error a ping / UDP socket reports once for an earlier ICMP error. */
@@ -581,7 +612,7 @@ net_send_ping(struct transport *t, const struct haddr *dst, uint16_t seq,
 	len = packet_build(&ps, b, sizeof(b));
 	if (len < 0)
 		return -1;
-	n->ping_to = *dst;
+	t->params.ping_to = *dst;
 	iov = (struct iovec){b, (size_t)len};
 	mh.msg_name = &ss;
 	mh.msg_namelen = addr_to_sockaddr(dst, 0, &ss);
@@ -729,58 +760,18 @@ ring_decode(struct rxring *rg, unsigned i, struct rxmsg *m)
 		m->rx_ns = rg->mono_ns;
 }
 
-static bool
-ident_ours(const struct net_transport *n, const struct pkt_reply *pr)
-{
-	const struct transport_params *tp = &n->base.params;
-
-	if (tp->proto == PROTO_ICMP) /* a ping socket's id is the kernel's */
-		return n->kind == KIND_PING || pr->ident == tp->ident;
-	return (uint16_t)(pr->ident - tp->ident) < tp->flows &&
-	       pr->dport == tp->port;
-}
-
-static enum reply_kind
-reply_kind_of(int family, enum probe_proto proto, const struct pkt_reply *pr)
-{
-	int port_unreach = family == AF_INET6 ? 4 : 3;
-
-	switch (pr->kind) {
-	case PKT_TIME_EXCEEDED:
-		return REPLY_TIME_EXCEEDED;
-	case PKT_UNREACH:
-		return proto == PROTO_UDP && pr->code == port_unreach
-		           ? REPLY_DEST
-		           : REPLY_UNREACH;
-	default:
-		return REPLY_DEST;
-	}
-}
-
 /* Fills *r from a parsed packet if it answers one of our probes. */
 static int
 accept_reply(const struct net_transport *n, const struct pkt_reply *pr,
     const struct rxmsg *m, struct reply *r)
 {
-	const struct transport_params *tp = &n->base.params;
-
-	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
-	    !ident_ours(n, pr))
+	/* a ping socket's id is the kernel's, and the kernel checked it */
+	if (!transport_check_reply(
+	        &n->base.params, pr, n->kind == KIND_PING, r))
 		return 0;
-	if (!addr_eq(&pr->probe_dst, &tp->target) &&
-	    !(pr->kind == PKT_ECHO_REPLY &&
-	        addr_eq(&pr->probe_dst, &n->ping_to)))
-		return 0;
-	memset(r, 0, sizeof(*r));
-	r->kind = reply_kind_of(tp->family, tp->proto, pr);
-	r->seq = pr->seq;
-	r->from = pr->src;
-	r->probe_dst = pr->probe_dst;
-	r->icmp_type = pr->type;
-	r->icmp_code = pr->code;
-	r->reply_ttl = m->ttl >= 0 ? m->ttl : pr->reply_ttl;
+	if (m->ttl >= 0)
+		r->reply_ttl = m->ttl;
 	r->rx_ns = m->rx_ns;
-	r->mpls = pr->mpls;
 	return 1;
 }
 
@@ -1085,6 +1076,36 @@ fail:
 	return -1;
 }
 
+/* Tries for source ports no other socket holds before giving up. */
+#define PORT_TRIES 8
+
+/*
+ * One socket per flow on ports ident.. ; when a port is taken, every
+ * socket is closed and another random range is tried (the ident changes).
+ * Returns flows, or the flow that failed with errno set.
+ */
+static uint16_t
+open_flow_sockets(struct net_transport *n)
+{
+	struct transport_params *tp = &n->base.params;
+	uint16_t i = 0;
+
+	for (i = 0; i < tp->flows; i++)
+		n->flow_fd[i] = -1;
+	for (int t = 0; t < PORT_TRIES; t++) {
+		for (i = 0; i < tp->flows; i++)
+			if ((n->flow_fd[i] = open_flow_socket(n, i)) < 0)
+				break;
+		if (i == tp->flows || errno != EADDRINUSE)
+			return i;
+		while (i > 0)
+			close_fd(&n->flow_fd[--i]);
+		tp->ident = transport_random_ident(PROTO_UDP, tp->flows);
+	}
+	errno = EADDRINUSE;
+	return 0;
+}
+
 static int
 setup_udp(struct net_transport *n, char *err, size_t errlen)
 {
@@ -1100,16 +1121,13 @@ setup_udp(struct net_transport *n, char *err, size_t errlen)
 	}
 	n->flow_fd = xcalloc(tp->flows, sizeof(int));
 	n->q = xcalloc(2 * (size_t)tp->flows, sizeof(*n->q));
-	for (i = 0; i < tp->flows; i++)
-		n->flow_fd[i] = -1;
+	if ((i = open_flow_sockets(n)) < tp->flows) {
+		snprintf(err, errlen,
+		    "cannot open a UDP socket on source port %u: %s",
+		    tp->ident + i, strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < tp->flows; i++) {
-		n->flow_fd[i] = open_flow_socket(n, i);
-		if (n->flow_fd[i] < 0) {
-			snprintf(err, errlen,
-			    "cannot open a UDP socket on source port %u: %s",
-			    tp->ident + i, strerror(errno));
-			return -1;
-		}
 		add_queue(n, n->flow_fd[i], Q_ERR, IPPROTO_UDP, i);
 		add_queue(n, n->flow_fd[i], Q_DRAIN, IPPROTO_UDP, i);
 	}

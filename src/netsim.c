@@ -1009,6 +1009,19 @@ static const char *const label_keys[] = {"label", "tc", "s", "ttl", NULL};
 static const char *const change_keys[] = {"at_ms", "hops", NULL};
 static const char *const pair_keys[] = {"v4", "v6", NULL};
 
+/*
+ * Keeps a message one line: it may quote the file (a key, a value, the
+ * text jansson stopped at), so line breaks there become blanks. Other
+ * controls stay for the caller's sanitiser to show escaped.
+ */
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+			*s = ' ';
+}
+
 /* "FILE: PATH: problem" into the caller's buffer; returns -1. */
 static int __attribute__((format(printf, 3, 4)))
 fail(struct pctx *pc, const char *path, const char *fmt, ...)
@@ -1020,6 +1033,7 @@ fail(struct pctx *pc, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(pc->err, pc->errlen, "%s: %s: %s", pc->src, path, msg);
+	one_line(pc->err);
 	return -1;
 }
 
@@ -1518,6 +1532,7 @@ json_fail(char *err, size_t errlen, const char *src, const json_error_t *je)
 		    je->text);
 	else
 		snprintf(err, errlen, "%s: %s", src, je->text);
+	one_line(err);
 }
 
 /* ---- public: life cycle ---- */
@@ -1543,28 +1558,59 @@ netsim_parse(const char *json, char *err, size_t errlen)
 	return from_json(root, src, err, errlen);
 }
 
+/*
+ * Reads at most NETSIM_MAX_FILE bytes of file into a new buffer (*len
+ * bytes, freed by the caller). NULL with a message in err when it cannot
+ * be read or is bigger: a bounded read, never the whole of a huge file.
+ */
+static char *
+read_bounded(const char *file, size_t *len, char *err, size_t errlen)
+{
+	char *buf;
+	FILE *f = fopen(file, "r");
+	int e;
+
+	if (f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", file, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	buf = xmalloc(NETSIM_MAX_FILE + 1);
+	*len = fread(buf, 1, NETSIM_MAX_FILE + 1, f);
+	e = ferror(f) ? errno : 0;
+	fclose(f);
+	if (e != 0 || *len > NETSIM_MAX_FILE) {
+		if (e != 0)
+			snprintf(err, errlen, "%s: %s", file, strerror(e));
+		else
+			snprintf(err, errlen,
+			    "%s: too big (over %d KiB; a scenario is a small "
+			    "JSON file)",
+			    file, NETSIM_MAX_FILE / 1024);
+		free(buf);
+		errno = e != 0 ? e : EFBIG;
+		return NULL;
+	}
+	return buf;
+}
+
 struct netsim *
 netsim_load(const char *file, char *err, size_t errlen)
 {
-	char dummy[256];
+	char dummy[256], *buf;
 	json_error_t je;
 	json_t *root;
-	FILE *f;
+	size_t len;
 
 	if (err == NULL || errlen == 0) {
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
-	f = fopen(file, "r");
-	if (f == NULL) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", file, strerror(e));
-		errno = e;
+	if ((buf = read_bounded(file, &len, err, errlen)) == NULL)
 		return NULL;
-	}
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-	fclose(f);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
 	if (root == NULL) {
 		json_fail(err, errlen, file, &je);
 		errno = EINVAL;

@@ -126,6 +126,31 @@ fill_pattern(uint8_t *p, size_t n)
 		p[i] = (uint8_t)pattern[i % (sizeof(pattern) - 1)];
 }
 
+/* The filler's first word, which the cookie is xor'd into. */
+static uint32_t
+pattern_word(void)
+{
+	return packet_get32((const uint8_t *)pattern);
+}
+
+/* Xors the cookie into the filler at p, if the probe (n bytes) holds it. */
+static void
+put_cookie(uint8_t *p, size_t n, size_t min, uint32_t cookie)
+{
+	if (n >= min)
+		packet_put32(p, pattern_word() ^ cookie);
+}
+
+/* Reads the cookie back from filler at p of a probe n bytes long. */
+static void
+get_cookie(const uint8_t *p, size_t n, size_t min, struct pkt_reply *out)
+{
+	if (n < min)
+		return;
+	out->has_cookie = true;
+	out->cookie = packet_get32(p) ^ pattern_word();
+}
+
 static size_t
 ip_hdr_len(int family)
 {
@@ -188,6 +213,7 @@ build_icmp(const struct probe_spec *ps, uint8_t *b, size_t n)
 	packet_put16(b + 8, (uint16_t)~ps->seq);
 	packet_put16(b + 10, ps->flow);
 	fill_pattern(b + 12, n - 12);
+	put_cookie(b + 12, n, PACKET_COOKIE_MIN_ICMP, ps->cookie);
 	if (ps->family == AF_INET)
 		ck = packet_checksum(b, n, 0);
 	else if (addr_is_set(&ps->src) && addr_is_set(&ps->dst))
@@ -214,6 +240,7 @@ build_udp(const struct probe_spec *ps, uint8_t *b, size_t n)
 	packet_put16(b + 2, ps->dport);
 	packet_put16(b + 4, (uint16_t)n);
 	fill_pattern(b + UDP_HDR + 2, n - UDP_HDR - 2);
+	put_cookie(b + UDP_HDR + 2, n, PACKET_COOKIE_MIN_UDP, ps->cookie);
 	pseudo =
 	    packet_pseudo_sum(&ps->src, &ps->dst, IPPROTO_UDP, (uint32_t)n);
 	s = (uint16_t)~packet_checksum(b, n, pseudo);
@@ -418,19 +445,24 @@ reply_init(struct pkt_reply *out)
 }
 
 /*
- * The first 8 bytes t of the transport header of a quoted probe. Returns
- * 1 if it is one of our probe kinds (and fills proto/ident/seq/dport),
- * 0 if not.
+ * The transport header t (tlen bytes, at least 8) of a quoted probe.
+ * Returns 1 if it is one of our probe kinds (and fills proto/ident/seq/
+ * dport, and the cookie when the quote holds it), 0 if not.
  */
 static int
-quoted_probe(
-    uint8_t ipproto, uint8_t echo_type, const uint8_t *t, struct pkt_reply *out)
+quoted_probe(uint8_t ipproto, uint8_t echo_type, const uint8_t *t, size_t tlen,
+    struct pkt_reply *out)
 {
 	if (ipproto == IPPROTO_UDP) {
 		out->proto = PROTO_UDP;
 		out->ident = packet_get16(t);
 		out->dport = packet_get16(t + 2);
 		out->seq = packet_get16(t + 6);
+		/* the UDP length says how long the probe was */
+		if (tlen >= PACKET_COOKIE_MIN_UDP &&
+		    packet_get16(t + 4) >= PACKET_COOKIE_MIN_UDP)
+			get_cookie(
+			    t + UDP_HDR + 2, tlen, PACKET_COOKIE_MIN_UDP, out);
 	} else if (ipproto == IPPROTO_TCP) {
 		out->proto = PROTO_TCP;
 		out->ident = packet_get16(t);
@@ -442,10 +474,25 @@ quoted_probe(
 		out->proto = PROTO_ICMP;
 		out->ident = packet_get16(t + 4);
 		out->seq = packet_get16(t + 6);
+		get_cookie(t + 12, tlen, PACKET_COOKIE_MIN_ICMP, out);
 	} else {
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * How much of the quoted probe's transport part is there: what is left of
+ * the quote (have), but no more than the quoted IP header says the probe
+ * was (ip_len, header hl included), so padding and RFC 4884 extensions
+ * after it are never read as payload.
+ */
+static size_t
+quoted_len(size_t have, size_t ip_len, size_t hl)
+{
+	if (ip_len < hl)
+		return have;
+	return ip_len - hl < have ? ip_len - hl : have;
 }
 
 /* The quoted IPv4 probe q (qlen bytes) of an ICMPv4 error. */
@@ -467,7 +514,8 @@ parse_quote4(
 	/* A later fragment has no transport header: not a probe. */
 	if ((packet_get16(q + 6) & 0x1fff) != 0)
 		return 0;
-	return quoted_probe(q[9], ICMP4_ECHO, q + ihl, out);
+	return quoted_probe(q[9], ICMP4_ECHO, q + ihl,
+	    quoted_len(qlen - ihl, packet_get16(q + 2), ihl), out);
 }
 
 /* The quoted IPv6 probe q (qlen bytes) of an ICMPv6 error. */
@@ -483,7 +531,9 @@ parse_quote6(
 		return fail(why, "quoted probe truncated");
 	out->quoted_ttl = q[7];
 	addr_from_bytes(&out->probe_dst, AF_INET6, q + 24);
-	return quoted_probe(q[6], ICMP6_ECHO, q + IP6_HDR, out);
+	return quoted_probe(q[6], ICMP6_ECHO, q + IP6_HDR,
+	    quoted_len(qlen - IP6_HDR, packet_get16(q + 4) + IP6_HDR, IP6_HDR),
+	    out);
 }
 
 /*
@@ -528,6 +578,7 @@ parse_icmp(int family, const uint8_t *m, size_t len, struct pkt_reply *out,
 		out->ident = packet_get16(m + 4);
 		out->seq = packet_get16(m + 6);
 		out->probe_dst = out->src;
+		get_cookie(m + 12, len, PACKET_COOKIE_MIN_ICMP, out);
 		return 0;
 	}
 	if (m[0] == (v6 ? ICMP6_TIME_EXCEED : ICMP4_TIME_EXCEED))

@@ -17,11 +17,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "hoptop/report.h"
 #include "hoptop/verdict.h"
@@ -88,14 +90,17 @@ rows_next(struct rows *it, struct row *out)
 	return false;
 }
 
-/* Replaces control bytes (and DEL) with '?'. */
+/*
+ * Escapes in place (names_sanitize) what must not reach a terminal; s
+ * holds len bytes.
+ */
 static char *
-clean(char *s)
+clean(char *s, size_t len)
 {
-	for (char *c = s; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return s;
+	char raw[HOST_TEXT_LEN];
+
+	snprintf(raw, sizeof(raw), "%s", s);
+	return names_sanitize(raw, s, len);
 }
 
 static const char *
@@ -107,7 +112,7 @@ host_text(const struct report_view *v, const struct responder *r, char *buf,
 		return buf;
 	}
 	names_format(v->namer, v->mode, &r->addr, buf, len);
-	return clean(buf);
+	return clean(buf, len);
 }
 
 /* The name from the namer regardless of the view's mode; false if none. */
@@ -121,7 +126,7 @@ host_name(const struct report_view *v, const struct responder *r, char *buf,
 	    n->name(n->ctx, &r->addr, buf, len) != 1)
 		return false;
 	buf[len - 1] = '\0';
-	clean(buf);
+	clean(buf, len);
 	return true;
 }
 
@@ -243,6 +248,72 @@ finish(FILE *f)
 
 /* ---- text ---- */
 
+/*
+ * The columns the character at s takes on a terminal, and its length in
+ * *len. Text here is sanitised (valid UTF-8); widths are wcwidth's in a
+ * UTF-8 locale whatever the process locale, 1 if there is none.
+ */
+static int
+char_cols(const char *s, size_t *len)
+{
+	static locale_t utf8;
+	locale_t old;
+	mbstate_t st;
+	wchar_t wc;
+	int w = 1;
+
+	*len = names_safe_char(s);
+	if (*len <= 1) {
+		*len = 1;
+		return 1;
+	}
+	if (utf8 == (locale_t)0)
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8 == (locale_t)0)
+		return 1;
+	old = uselocale(utf8);
+	memset(&st, 0, sizeof(st));
+	if (mbrtowc(&wc, s, *len, &st) == *len)
+		w = wcwidth(wc);
+	uselocale(old);
+	return w < 0 ? 1 : w;
+}
+
+/* The columns s takes. */
+static int
+text_cols(const char *s)
+{
+	int w = 0;
+	size_t n;
+
+	for (; *s != '\0'; s += n)
+		w += char_cols(s, &n);
+	return w;
+}
+
+/* Cuts s to at most w columns, ending in "..." if cut (whole characters). */
+static void
+fit(char *s, int w)
+{
+	int used = 0, cw;
+	size_t o = 0, n;
+
+	if (text_cols(s) <= w)
+		return;
+	while (s[o] != '\0' && used + (cw = char_cols(s + o, &n)) <= w - 3) {
+		used += cw;
+		o += n;
+	}
+	memcpy(s + o, "...", 4);
+}
+
+/* s, then blanks up to w columns. */
+static void
+put_padded(FILE *f, const char *s, int w)
+{
+	fprintf(f, "%s%*s", s, w > text_cols(s) ? w - text_cols(s) : 0, "");
+}
+
 /* Host column width: fits the longest host, within the min and max. */
 static int
 text_host_width(const struct path *p, const struct report_view *v)
@@ -254,7 +325,7 @@ text_host_width(const struct path *p, const struct report_view *v)
 
 	rows_start(&it, p);
 	while (rows_next(&it, &rw)) {
-		int n = (int)strlen(host_text(v, rw.r, buf, sizeof(buf)));
+		int n = text_cols(host_text(v, rw.r, buf, sizeof(buf)));
 
 		if (rw.index > 0)
 			n += EXTRA_INDENT;
@@ -282,27 +353,16 @@ text_as_width(const struct path *p, const struct report_view *v)
 	return w;
 }
 
-/* Cuts s to at most w bytes, ending in "..." if cut (on a UTF-8 start). */
-static void
-fit(char *s, int w)
-{
-	int n;
-
-	if ((int)strlen(s) <= w)
-		return;
-	n = w - 3;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(s + n, "...", 4);
-}
-
 /* "ICMP (raw socket) to name (ip)": protocol, method and target. */
 static void
 text_what(FILE *f, const struct path *p, const struct report_meta *m)
 {
-	char ip[ADDR_STRLEN];
+	char ip[ADDR_STRLEN], tn[HOST_TEXT_LEN];
 	const char *ips = target_ip(p, m, ip, sizeof(ip));
 	const char *name = str_or(m->target_name, ips);
+
+	if (name != NULL)
+		name = names_sanitize(name, tn, sizeof(tn));
 
 	fprintf(f, "%s", str_or(m->proto, "?"));
 	if (m->port > 0 && m->proto != NULL && strcmp(m->proto, "ICMP") != 0)
@@ -320,6 +380,9 @@ text_header(FILE *f, const struct path *p, const struct report_meta *m)
 	char t[64];
 
 	fprintf(f, "Start: %s\n", utc_time(m->started, T_MTR, t, sizeof(t)));
+	if (m->reset != 0)
+		fprintf(f, "Reset: %s (the numbers cover the time since)\n",
+		    utc_time(m->reset, T_MTR, t, sizeof(t)));
 	fprintf(f, "hoptop %s: ", str_or(m->version, "?"));
 	text_what(f, p, m);
 	fprintf(f, ", %d probe%s/hop", m->probes, m->probes == 1 ? "" : "s");
@@ -344,8 +407,9 @@ text_titles(FILE *f, const struct report_meta *m, const struct report_view *v,
 	if (m->show_asn)
 		w += asw + 1;
 	snprintf(src, sizeof(src), "%s", str_or(m->source_host, ""));
-	fit(clean(src), w);
-	fprintf(f, "HOST: %-*s", w, src);
+	fit(clean(src, sizeof(src)), w);
+	fputs("HOST: ", f);
+	put_padded(f, src, w);
 	cols = view_cols(v, &ncols);
 	for (int i = 0; i < ncols; i++) {
 		const struct column *c = column_get(cols[i]);
@@ -388,7 +452,7 @@ text_row(FILE *f, const struct row *rw, const struct report_meta *m,
 		fprintf(f, "%-*s ", asw, as_text(v, rw->r, as, sizeof(as)));
 	host_text(v, rw->r, host, sizeof(host));
 	fit(host, w);
-	fprintf(f, "%-*s", end > 0 ? w : 0, host);
+	put_padded(f, host, end > 0 ? w : 0);
 	for (int i = 0; i < end; i++)
 		fprintf(f, " %*s", column_get(cols[i])->width,
 		    cell(cols[i], rw, val, sizeof(val)));
@@ -488,23 +552,18 @@ push(json_t *a, json_t *v, int *bad)
 		(*bad)++;
 }
 
-/* A JSON string, or null for NULL; bytes that are not UTF-8 become '?'. */
+/*
+ * A JSON string, or null for NULL; sanitised (names_sanitize: controls and
+ * bytes that are not UTF-8 become \xHH), so it is always valid UTF-8.
+ */
 static json_t *
 jstr(const char *s)
 {
-	char buf[HOST_TEXT_LEN];
-	json_t *j;
+	char buf[4 * HOST_TEXT_LEN];
 
 	if (s == NULL)
 		return json_null();
-	j = json_string(s);
-	if (j != NULL)
-		return j;
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (char *c = buf; *c != '\0'; c++)
-		if ((unsigned char)*c >= 0x80)
-			*c = '?';
-	return json_string(buf);
+	return json_string(names_sanitize(s, buf, sizeof(buf)));
 }
 
 static json_t *
@@ -637,6 +696,8 @@ json_hop(const struct hop *h, const struct report_view *v,
 	    bad);
 	put(o, "sent", json_integer(h->st.sent), bad);
 	put(o, "received", json_integer(h->st.received), bad);
+	put(o, "lost", json_integer(h->st.lost), bad);
+	put(o, "in_flight", json_integer(stats_pending(&h->st)), bad);
 	json_times(o, &h->st, true, bad);
 	for (int i = 0; resp != NULL && i < h->nresp; i++)
 		push(resp, json_responder(h, &h->resp[i], v, bad), bad);
@@ -659,7 +720,12 @@ json_options(const struct report_meta *m, int *bad)
 	put(o, "interval_s", json_real(m->interval_s), bad);
 	put(o, "timeout_s", json_real(m->timeout_s), bad);
 	put(o, "cycles", json_integer(m->cycles), bad);
-	put(o, "port", json_integer(m->port), bad);
+	/* ICMP has no port */
+	put(o, "port",
+	    m->proto != NULL && strcmp(m->proto, "ICMP") == 0
+	        ? json_null()
+	        : json_integer(m->port),
+	    bad);
 	put(o, "flows", json_integer(m->flows), bad);
 	return o;
 }
@@ -683,6 +749,8 @@ json_run(json_t *o, const struct path *p, const struct report_meta *m, int *bad)
 	put(o, "simulated", json_boolean(m->simulated), bad);
 	put(o, "started", jtime(m->started), bad);
 	put(o, "ended", jtime(m->ended), bad);
+	if (m->reset != 0) /* the statistics cover the time since */
+		put(o, "reset", jtime(m->reset), bad);
 	put(o, "options", json_options(m, bad), bad);
 	put(o, "cycles_done", json_integer(p->cycles), bad);
 	put(o, "destination_ttl",
@@ -894,10 +962,16 @@ report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
 
 /* ---- Markdown ---- */
 
-/* Writes s with the characters that would break a table cell escaped. */
+/*
+ * Writes s sanitised, with the characters that would break a table cell
+ * escaped.
+ */
 static void
-md_text(FILE *f, const char *s)
+md_text(FILE *f, const char *raw)
 {
+	char buf[HOST_TEXT_LEN];
+	const char *s = names_sanitize(raw, buf, sizeof(buf));
+
 	for (; *s != '\0'; s++) {
 		if (*s == '|' || *s == '\\')
 			fputc('\\', f);
@@ -923,6 +997,9 @@ md_header(FILE *f, const struct path *p, const struct report_meta *m)
 	if (m->ended != 0)
 		fprintf(f, ", ended: %s",
 		    utc_time(m->ended, T_HUMAN, t, sizeof(t)));
+	if (m->reset != 0)
+		fprintf(f, "\n- Reset: %s (the numbers cover the time since)",
+		    utc_time(m->reset, T_HUMAN, t, sizeof(t)));
 	if (m->simulated)
 		fputs("\n- Simulated path: no probe left this machine.", f);
 	fputs("\n\n", f);
@@ -1004,20 +1081,25 @@ report_write_markdown(FILE *f, const struct path *p,
 
 /*
  * Like traceroute: "traceroute to NAME (ADDR), 30 hops max, 56 byte packets".
- * The size is the whole IP packet (header plus the default probe), as
- * traceroute counts it.
+ * The size is the whole IP packet that is sent (header plus the probe), as
+ * traceroute counts it: 56 for ICMP and UDP over IPv4, 40 for a TCP SYN
+ * (traceroute -T says 60: its SYN carries 20 bytes of options; ours none).
  */
 int
 report_once_header(FILE *f, const struct report_meta *m)
 {
-	char ip[ADDR_STRLEN];
+	char ip[ADDR_STRLEN], tn[HOST_TEXT_LEN];
 	int iphdr = m->target_addr.family == AF_INET6 ? 40 : 20;
+	/* a TCP probe is a bare SYN; ICMP and UDP carry the default payload */
+	int body = m->proto != NULL && strcmp(m->proto, "TCP") == 0
+	               ? 20
+	               : PACKET_DEFAULT_SIZE;
 
 	errno = 0;
 	addr_str(&m->target_addr, ip, sizeof(ip));
 	fprintf(f, "traceroute to %s (%s), %d hops max, %d byte packets%s\n",
-	    str_or(m->target_name, ip), ip, m->max_ttl,
-	    iphdr + PACKET_DEFAULT_SIZE, m->simulated ? " (simulated)" : "");
+	    names_sanitize(str_or(m->target_name, ip), tn, sizeof(tn)), ip,
+	    m->max_ttl, iphdr + body, m->simulated ? " (simulated)" : "");
 	return finish(f);
 }
 
@@ -1113,24 +1195,29 @@ safe_target(const char *s, char *buf, size_t len)
 		snprintf(buf, len, "target");
 }
 
-/* Creates a new temp file in dir (name into tmp); returns its fd or -1. */
+/*
+ * Creates a new temp file in dir with an unpredictable name (mkostemps:
+ * O_CREAT | O_EXCL, so an existing name or symlink is never opened; name
+ * into tmp), with the mode a plain 0666 create would get under the umask.
+ * Returns its fd or -1.
+ */
 static int
 open_temp(const char *dir, char *tmp, size_t len)
 {
-	for (int i = 0; i < SNAP_TRIES; i++) {
-		int fd, n = snprintf(tmp, len, "%s/.hoptop-snapshot-%ld-%d.tmp",
-		            dir, (long)getpid(), i);
+	int fd, n = snprintf(tmp, len, "%s/.hoptop-snapshot-XXXXXX.tmp", dir);
+	mode_t mask;
 
-		if (n < 0 || (size_t)n >= len) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	errno = EEXIST;
-	return -1;
+	fd = mkostemps(tmp, 4, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	return fd;
 }
 
 /* Renames from to to unless to exists (EEXIST). */
@@ -1193,7 +1280,7 @@ write_snapshot(int fd, time_t when, const struct path *p,
 		return -1;
 	}
 	snprintf(target, sizeof(target), "%s", str_or(m->target_name, "?"));
-	clean(target);
+	clean(target, sizeof(target));
 	errno = 0;
 	fprintf(f, "hoptop snapshot of %s at %s\n\n", target,
 	    utc_time(when, T_HUMAN, t, sizeof(t)));

@@ -45,6 +45,7 @@ sim_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 	    .flow = p->flow,
 	    .tos = tp->tos,
 	    .size = tp->size,
+	    .cookie = tp->cookie,
 	};
 	ssize_t n =
 	    packet_build_ip(&ps, p->ttl, s->ip_id++, s->buf, sizeof(s->buf));
@@ -68,7 +69,8 @@ sim_send_ping(struct transport *t, const struct haddr *dst, uint16_t seq,
 	    .dst = *dst,
 	    .ident = tp->ident,
 	    .seq = seq,
-	    .tos = tp->tos};
+	    .tos = tp->tos,
+	    .cookie = tp->cookie};
 	ssize_t n;
 
 	*sent_ns = clock_now(s->clk);
@@ -76,63 +78,11 @@ sim_send_ping(struct transport *t, const struct haddr *dst, uint16_t seq,
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
+	t->params.ping_to = *dst;
 	n = packet_build_ip(&ps, 255, s->ip_id++, s->buf, sizeof(s->buf));
 	if (n < 0)
 		return -1;
 	return netsim_input(s->ns, s->buf, (size_t)n, *sent_ns);
-}
-
-/* Is this parsed reply for one of our probes (ident / source ports)? */
-static bool
-is_ours(const struct transport_params *tp, const struct pkt_reply *pr)
-{
-	unsigned flows = tp->flows > 0 ? tp->flows : 1;
-
-	if (pr->kind == PKT_OTHER || pr->proto != tp->proto)
-		return false;
-	if (tp->proto == PROTO_ICMP)
-		return pr->ident == tp->ident;
-	return (uint16_t)(pr->ident - tp->ident) < flows;
-}
-
-static bool
-is_port_unreach(const struct pkt_reply *pr)
-{
-	if (pr->src.family == AF_INET)
-		return pr->type == 3 && pr->code == 3;
-	return pr->type == 1 && pr->code == 4;
-}
-
-static enum reply_kind
-reply_kind(const struct transport_params *tp, const struct pkt_reply *pr)
-{
-	switch (pr->kind) {
-	case PKT_TIME_EXCEEDED:
-		return REPLY_TIME_EXCEEDED;
-	case PKT_UNREACH:
-		if (tp->proto == PROTO_UDP && is_port_unreach(pr) &&
-		    addr_eq(&pr->src, &tp->target))
-			return REPLY_DEST;
-		return REPLY_UNREACH;
-	default: /* Echo Reply, SYN-ACK / RST */
-		return REPLY_DEST;
-	}
-}
-
-static void
-fill_reply(const struct transport_params *tp, const struct pkt_reply *pr,
-    int64_t rx_ns, struct reply *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->kind = reply_kind(tp, pr);
-	r->seq = pr->seq;
-	r->from = pr->src;
-	r->probe_dst = addr_is_set(&pr->probe_dst) ? pr->probe_dst : pr->src;
-	r->icmp_type = pr->type;
-	r->icmp_code = pr->code;
-	r->reply_ttl = pr->reply_ttl;
-	r->rx_ns = rx_ns;
-	r->mpls = pr->mpls;
 }
 
 /*
@@ -156,9 +106,9 @@ sim_recv(struct transport *t, struct reply *r, int64_t now_ns)
 		if (n <= 0)
 			return 0;
 		if (packet_parse_ip(s->buf, (size_t)n, &pr, &why) < 0 ||
-		    !is_ours(&t->params, &pr))
+		    !transport_check_reply(&t->params, &pr, false, r))
 			continue;
-		fill_reply(&t->params, &pr, due_ns, r);
+		r->rx_ns = due_ns;
 		return 1;
 	}
 }

@@ -37,6 +37,7 @@ add_jitter(struct stats *s, int64_t rtt_ns)
 	d = (double)(rtt_ns > s->last_ns ? rtt_ns - s->last_ns
 	                                 : s->last_ns - rtt_ns);
 	s->jsum_ns += d;
+	s->jlast_ns = d;
 	s->jint_ns += (d - s->jint_ns) / 16.0;
 	if (d > s->jmax_ns)
 		s->jmax_ns = d;

@@ -25,6 +25,7 @@
 
 #include "hoptop/clock.h"
 #include "hoptop/column.h"
+#include "hoptop/names.h"
 #include "hoptop/ui.h"
 #include "hoptop/verdict.h"
 
@@ -86,12 +87,14 @@ char_at(const struct ui *u, const char *s, int *cols, bool *bad)
 	size_t n;
 
 	*cols = 1;
-	*bad = c < 0x20 || c == 0x7f;
+	*bad = names_safe_char(s) == 0; /* the one sanitiser's rule */
 	if (c < 0x80)
 		return 1;
-	*bad = true;
-	if (!u->utf8)
+	if (*bad || !u->utf8) {
+		*bad = true;
 		return 1;
+	}
+	*bad = true;
 	memset(&st, 0, sizeof(st));
 	n = mbrtowc(&wc, s, strnlen(s, MB_CUR_MAX), &st);
 	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
@@ -222,7 +225,14 @@ draw_title(const struct ui *u, const struct ui_header *h, int cols)
 	snprintf(buf, sizeof(buf), "hoptop %s", h->version ? h->version : "");
 	x = put_attr(u, 0, 0, cols - 10, buf, A_BOLD) + 2;
 	if (h->simulated)
-		put_attr(u, 0, x, cols - 10 - x, " SIMULATED ", tag_attr(u));
+		x += put_attr(
+		         u, 0, x, cols - 10 - x, " SIMULATED ", tag_attr(u)) +
+		     2;
+	if (h->note != NULL && x < cols - 10) {
+		snprintf(buf, sizeof(buf), "names: %s", h->note);
+		put_attr(u, 0, x, cols - 10 - x, buf,
+		    u->color ? COLOR_PAIR(PAIR_YELLOW) : A_BOLD);
+	}
 	if (localtime_r(&h->now, &tm) != NULL &&
 	    strftime(clk, sizeof(clk), "%H:%M:%S", &tm) > 0)
 		put_right(u, 0, cols - 9, 8, clk);
@@ -337,26 +347,32 @@ draw_status(const struct ui *u, int rows, int cols)
 		draw_hints(u, rows - 1, cols - 1);
 }
 
-/* Too small: a centred message, on two lines if one is too narrow. */
+/* Too small: a centred message, on three lines if one is too narrow;
+ * it says that q still quits (no other key acts there). */
 static void
 draw_too_small(const struct ui *u, int rows, int cols)
 {
 	char need[64], full[128];
-	int y = rows / 2, w;
+	const char *line[3];
+	int y = rows / 2, w, i;
 
 	snprintf(need, sizeof(need), "need %dx%d, have %dx%d", MIN_COLS,
 	    MIN_ROWS, cols, rows);
-	snprintf(full, sizeof(full), "terminal too small: %s", need);
+	snprintf(full, sizeof(full), "terminal too small: %s (q quits)", need);
 	w = (int)strlen(full);
 	if (w <= cols) {
 		put_text(u, y, (cols - w) / 2, cols, full);
 		return;
 	}
-	w = (int)strlen("terminal too small");
-	put_text(u, y > 0 ? y - 1 : 0, w < cols ? (cols - w) / 2 : 0, cols,
-	    "terminal too small");
-	w = (int)strlen(need);
-	put_text(u, y, w < cols ? (cols - w) / 2 : 0, cols, need);
+	line[0] = "terminal too small";
+	line[1] = need;
+	line[2] = "q quits";
+	for (i = 0; i < 3; i++) {
+		w = (int)strlen(line[i]);
+		if (y - 1 + i >= 0 && y - 1 + i < rows)
+			put_text(u, y - 1 + i, w < cols ? (cols - w) / 2 : 0,
+			    cols, line[i]);
+	}
 }
 
 /* ---- the table ---- */
@@ -409,9 +425,22 @@ struct table {
 	struct layout l;
 	const struct path *p;
 	const struct namer *n;
-	int y, y_end; /* next row; first row past the table */
-	int skip;     /* lines still to scroll past */
+	int y, y_end;     /* next row; first row past the table */
+	int skip;         /* lines still to scroll past */
+	int above, below; /* hops scrolled away above / cut off below */
 };
+
+/* Counts a hop whose first line did not fit (y < 0) as above or below. */
+static void
+count_hidden(struct table *t, int y)
+{
+	if (y >= 0)
+		return;
+	if (t->y >= t->y_end)
+		t->below++;
+	else
+		t->above++;
+}
 
 /* The row for the next table line, or -1 (scrolled away or no room). */
 static int
@@ -617,6 +646,7 @@ draw_hop(const struct ui *u, struct table *t, int ttl)
 	int idx[HOP_MAX_RESPONDERS], i, n, y = next_row(t);
 	char buf[512];
 
+	count_hidden(t, y);
 	if (y >= 0) {
 		snprintf(buf, sizeof(buf), "%3d.", ttl);
 		mvaddstr(y, 0, buf);
@@ -671,6 +701,7 @@ draw_table_head(const struct ui *u, const struct layout *l)
 
 struct strip {
 	int x, w;               /* where the samples go */
+	int n;                  /* samples of the longest visible history */
 	int64_t min_ns, max_ns; /* RTT range of the visible samples */
 };
 
@@ -686,8 +717,11 @@ strip_scale(const struct path *p, const struct layout *l, struct strip *s)
 	s->w = l->cols - s->x;
 	s->min_ns = -1;
 	s->max_ns = -1;
+	s->n = 0;
 	for (ttl = p->first_ttl; ttl <= path_last_ttl(p); ttl++) {
 		h = path_hop(p, ttl);
+		if (h != NULL && (int)history_len(&h->hist) > s->n)
+			s->n = (int)history_len(&h->hist);
 		for (i = 0; h != NULL && i < s->w; i++) {
 			sm = history_get(&h->hist, (uint32_t)i);
 			if (sm == NULL)
@@ -700,6 +734,8 @@ strip_scale(const struct path *p, const struct layout *l, struct strip *s)
 				s->max_ns = sm->rtt_ns;
 		}
 	}
+	if (s->n > s->w)
+		s->n = s->w;
 }
 
 /* The glyph for one sample (NULL: none); *lost for a lost probe. */
@@ -726,7 +762,12 @@ sample_glyph(const struct ui *u, const struct strip *s, const struct sample *sm,
 	return u->utf8 ? bars_utf8[lv] : bars_ascii[lv];
 }
 
-/* One hop's samples, newest at the right edge; lost ones stand out. */
+/*
+ * One hop's samples from the left edge of the strip, oldest first, so a
+ * short history sits next to its host; every hop's newest sample is in the
+ * same column (s->n, the longest history on screen), so columns line up in
+ * time. Lost ones stand out.
+ */
 static void
 draw_strip(
     const struct ui *u, const struct strip *s, int y, const struct hop *h)
@@ -736,9 +777,9 @@ draw_strip(
 	bool lost;
 	int i, x;
 
-	for (i = 0; i < s->w; i++) {
+	for (i = 0; i < s->n; i++) {
 		sm = h ? history_get(&h->hist, (uint32_t)i) : NULL;
-		x = s->x + s->w - 1 - i;
+		x = s->x + s->n - 1 - i;
 		g = sample_glyph(u, s, sm, &lost);
 		mvaddstr(y, x, g);
 		if (lost)
@@ -762,8 +803,10 @@ draw_history(const struct ui *u, struct table *t)
 	    s.max_ns < 0 ? 0.0 : (double)s.max_ns / NS_PER_MS);
 	put_attr(u, ROW_TABLE_HEAD, s.x, s.w, buf, A_BOLD);
 	for (ttl = t->p->first_ttl; ttl <= path_last_ttl(t->p); ttl++) {
-		if ((y = next_row(t)) < 0)
+		if ((y = next_row(t)) < 0) {
+			count_hidden(t, y);
 			continue;
+		}
 		h = path_hop(t->p, ttl);
 		m = h ? hop_main_responder(h) : NULL;
 		snprintf(buf, sizeof(buf), "%3d.", ttl);
@@ -912,10 +955,13 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 	draw_box(u, &b, buf);
 	if (h == NULL)
 		return;
+	/* Loss% counts settled probes only: show the arithmetic. */
 	snprintf(buf, sizeof(buf),
-	    "Snt %u  Rcv %u  Loss %.1f%%  %d responder%s", h->st.sent,
-	    h->st.received, stats_loss_pct(&h->st), h->nresp,
-	    h->nresp == 1 ? "" : "s");
+	    "Snt %u  Rcv %u  Lost %u  in flight %u  Loss %.1f%% (%u/%u)  "
+	    "%d responder%s",
+	    h->st.sent, h->st.received, h->st.lost, stats_pending(&h->st),
+	    stats_loss_pct(&h->st), h->st.lost, h->st.received + h->st.lost,
+	    h->nresp, h->nresp == 1 ? "" : "s");
 	box_line(u, &b, buf, 0);
 	box_line(u, &b,
 	    verdict_explain_hop(&u->vd, u->sel_ttl, buf, sizeof(buf)), 0);
@@ -1150,6 +1196,27 @@ draw_help(const struct ui *u, int rows, int cols)
 	}
 }
 
+/* The screen is below MIN_COLS x MIN_ROWS (the "too small" message). */
+static bool
+too_small(const struct ui *u)
+{
+	int rows, cols;
+
+	if (!u->open || u->ended)
+		return false;
+	getmaxyx(stdscr, rows, cols);
+	return cols < MIN_COLS || rows < MIN_ROWS;
+}
+
+void
+ui_write_keys(FILE *f)
+{
+	fputs("Keys in the monitor:\n", f);
+	for (int i = 0; i < NKEYS; i++)
+		if (keys[i].label != NULL)
+			fprintf(f, "  %-8s %s\n", keys[i].label, keys[i].help);
+}
+
 static bool
 is_enter(int key)
 {
@@ -1163,6 +1230,8 @@ ui_handle_key(struct ui *u, int key)
 
 	if (u == NULL)
 		return UI_NONE;
+	if (too_small(u) && key != KEY_RESIZE) /* only q acts there */
+		return key == 'q' ? UI_QUIT : UI_NONE;
 	u->msg[0] = '\0';
 	if (key != KEY_RESIZE && u->panel == PANEL_HELP) {
 		u->panel = PANEL_NONE;
@@ -1195,6 +1264,33 @@ ui_read_key(struct ui *u)
 
 /* ---- drawing ---- */
 
+/* Lines the whole table needs. */
+static int
+table_lines(const struct ui *u, const struct path *p)
+{
+	int ttl, n = 0;
+
+	for (ttl = p->first_ttl; ttl <= path_last_ttl(p); ttl++)
+		n += hop_lines(u, path_hop(p, ttl));
+	return n;
+}
+
+/* Under a table that does not fit: how many hops are out of view. */
+static void
+draw_more(const struct ui *u, const struct table *t, int cols)
+{
+	char buf[128];
+
+	if (t->above == 0 && t->below == 0)
+		return;
+	snprintf(buf, sizeof(buf),
+	    "%s%d more hop%s above, %s%d below "
+	    "(Up/Down scrolls)",
+	    u->utf8 ? "\u25b2 " : "^ ", t->above, t->above == 1 ? "" : "s",
+	    u->utf8 ? "\u25bc " : "v ", t->below);
+	put_attr(u, t->y_end, 0, cols - 1, buf, A_DIM);
+}
+
 /* Header, table (or history), details panel, status line. */
 static void
 draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
@@ -1226,12 +1322,15 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	t.n = n;
 	t.y = ROW_TABLE;
 	t.y_end = rows - 1;
+	if (table_lines(u, p) > t.y_end - t.y)
+		t.y_end--; /* room for the "more" line */
 	t.skip = table_skip(u, p, t.y_end - t.y);
 	draw_table_head(u, &t.l);
 	if (u->history)
 		draw_history(u, &t);
 	for (ttl = p->first_ttl; !u->history && ttl <= u->last_ttl; ttl++)
 		draw_hop(u, &t, ttl);
+	draw_more(u, &t, cols);
 	if (u->panel == PANEL_DETAILS)
 		draw_details(u, p, n, rows, cols);
 	if (u->panel == PANEL_EVENTS)
@@ -1265,10 +1364,12 @@ ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
 
 /* Why this terminal cannot be used (into why), or false if it can. */
 static bool
-unusable(FILE *out, const char *term, char *why, size_t len)
+unusable(FILE *in, FILE *out, const char *term, char *why, size_t len)
 {
 	if (out == NULL || !isatty(fileno(out)))
 		snprintf(why, len, "the output is not a terminal");
+	else if (in == NULL || !isatty(fileno(in)))
+		snprintf(why, len, "the input is not a terminal");
 	else if (term == NULL || term[0] == '\0')
 		snprintf(why, len, "TERM is not set");
 	else if (strcmp(term, "dumb") == 0)
@@ -1339,7 +1440,7 @@ open_screen(
 {
 	SCREEN *scr;
 
-	if (unusable(out, term, why, len) ||
+	if (unusable(in, out, term, why, len) ||
 	    !term_known(term, fileno(out), why, len))
 		return NULL;
 	setlocale(LC_CTYPE, "");

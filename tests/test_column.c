@@ -27,9 +27,10 @@ static const struct meta metas[] = {
     {COL_BEST, "best_ms", "Best", 6},
     {COL_WRST, "worst_ms", "Wrst", 6},
     {COL_STDEV, "stdev_ms", "StDev", 6},
-    {COL_JITTER, "jitter_ms", "Jttr", 6},
+    {COL_JITTER, "jitter_ms", "Javg", 6},
     {COL_JINT, "jint_ms", "Jint", 6},
     {COL_JMAX, "jmax_ms", "Jmax", 6},
+    {COL_JTTR, "jttr_ms", "Jttr", 6},
 };
 
 static void
@@ -55,7 +56,8 @@ test_column_get_table(void **state)
  * RTTs 12.34, 15.00, 11.11 ms; 5 sent, 1 lost, 1 in flight.
  *   loss 1/4 = 25%; avg 38.45/3 = 12.8166.. ms;
  *   stdev sqrt(7.906866../2) = 1.9883242.. ms; jitter (2.66 + 3.89)/2 = 3.275;
- *   jint 2.66/16 = 0.16625, then + (3.89 - 0.16625)/16 = 0.3989843.. ms.
+ *   jint 2.66/16 = 0.16625, then + (3.89 - 0.16625)/16 = 0.3989843.. ms;
+ *   jttr (the latest difference) |11.11 - 15.00| = 3.89 ms.
  */
 static void
 prepare(struct stats *s)
@@ -84,11 +86,42 @@ static const struct want prepared[] = {
     {COL_AVG, "12.8", 38.45 / 3},
     {COL_BEST, "11.1", 11.11},
     {COL_WRST, "15.0", 15.0},
-    {COL_STDEV, "2.0", 1.988324252563785},
-    {COL_JITTER, "3.3", 3.275},
-    {COL_JINT, "0.4", 0.3989843750},
-    {COL_JMAX, "3.9", 3.89},
+    {COL_STDEV, "1.99", 1.988324252563785},
+    {COL_JITTER, "3.27", 3.275},
+    {COL_JINT, "0.399", 0.3989843750},
+    {COL_JMAX, "3.89", 3.89},
+    {COL_JTTR, "3.89", 3.89},
 };
+
+/* Sub-millisecond paths keep their digits; every text fits 6 columns. */
+static void
+test_column_format_ms_digits(void **state)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+	    {0.0, "0.000"},
+	    {0.0177, "0.018"},
+	    {0.5, "0.500"},
+	    {0.9996, "1.00"},
+	    {5.432, "5.43"},
+	    {9.996, "10.0"},
+	    {123.46, "123.5"},
+	    {9999.94, "9999.9"},
+	    {9999.96, "10000"},
+	    {65432.1, "65432"},
+	    {999999.0, "999999"},
+	};
+	char buf[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		column_format_ms(cases[i].v, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].text);
+		assert_true(strlen(buf) <= 6);
+	}
+}
 
 static void
 test_column_format_prepared_stats(void **state)
@@ -144,7 +177,7 @@ static void
 test_column_format_empty_stats(void **state)
 {
 	static const enum col_id times[] = {COL_LAST, COL_AVG, COL_BEST,
-	    COL_WRST, COL_STDEV, COL_JITTER, COL_JINT, COL_JMAX};
+	    COL_WRST, COL_STDEV, COL_JITTER, COL_JINT, COL_JMAX, COL_JTTR};
 	char buf[32];
 
 	(void)state;
@@ -193,9 +226,10 @@ test_column_format_single_reply_spread_zero(void **state)
 	stats_init(&s);
 	stats_add_reply(&s, 1234560 * US);
 	assert_string_equal(column_format(COL_LAST, &s, buf, 16), "1234.6");
-	assert_string_equal(column_format(COL_STDEV, &s, buf, 16), "0.0");
-	assert_string_equal(column_format(COL_JITTER, &s, buf, 16), "0.0");
-	assert_string_equal(column_format(COL_JMAX, &s, buf, 16), "0.0");
+	assert_string_equal(column_format(COL_STDEV, &s, buf, 16), "0.000");
+	assert_string_equal(column_format(COL_JITTER, &s, buf, 16), "0.000");
+	assert_string_equal(column_format(COL_JMAX, &s, buf, 16), "0.000");
+	assert_string_equal(column_format(COL_JTTR, &s, buf, 16), "0.000");
 }
 
 static void
@@ -218,13 +252,13 @@ test_column_sets(void **state)
 {
 	static const enum col_id def[] = {COL_LOSS, COL_SNT, COL_LAST, COL_AVG,
 	    COL_BEST, COL_WRST, COL_STDEV};
-	static const enum col_id jit[] = {
-	    COL_SNT, COL_LAST, COL_JITTER, COL_JINT, COL_BEST, COL_WRST};
+	static const enum col_id jit[] = {COL_LOSS, COL_SNT, COL_LAST, COL_JTTR,
+	    COL_JITTER, COL_JMAX, COL_JINT};
 
 	(void)state;
 	assert_int_equal(column_set_default_n, 7);
 	assert_memory_equal(column_set_default, def, sizeof(def));
-	assert_int_equal(column_set_jitter_n, 6);
+	assert_int_equal(column_set_jitter_n, 7);
 	assert_memory_equal(column_set_jitter, jit, sizeof(jit));
 }
 
@@ -233,6 +267,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_column_get_table),
+	    cmocka_unit_test(test_column_format_ms_digits),
 	    cmocka_unit_test(test_column_format_prepared_stats),
 	    cmocka_unit_test(test_column_format_full_precision_value),
 	    cmocka_unit_test(test_column_format_empty_stats),

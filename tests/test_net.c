@@ -699,6 +699,60 @@ test_net_transport_udp_socket_chain(void **state)
 	check_chain(6, PROTO_UDP, METHOD_UNPRIV, UDP_SPORT, 3, 1, 4);
 }
 
+/* A UDP socket on port in PREFIX-src (any address), or -1. */
+static int
+hold_port_in_src(int fam, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	struct haddr any;
+	socklen_t len;
+	int fd;
+
+	if (setns_to("src") != 0)
+		return -1;
+	memset(&any, 0, sizeof(any));
+	any.family = fam == 6 ? AF_INET6 : AF_INET;
+	fd = socket(any.family, SOCK_DGRAM, 0);
+	len = addr_to_sockaddr(&any, port, &ss);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, len) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (setns(host_ns, CLONE_NEWNET) != 0)
+		abort();
+	return fd;
+}
+
+/*
+ * A source port another socket holds: the UDP sockets move to another
+ * random range (and still trace) instead of failing.
+ */
+static void
+test_net_udp_socket_taken_port_moves(void **state)
+{
+	struct transport_params tp;
+	struct transport *t;
+	struct trace tr;
+	const char *why;
+	int fd;
+
+	(void)state;
+	fd = hold_port_in_src(4, UDP_SPORT + 1);
+	assert_true(fd >= 0);
+	params(4, PROTO_UDP, UDP_SPORT, 3, &tp);
+	t = open_ok(&tp, METHOD_UNPRIV);
+	assert_int_not_equal(t->params.ident, UDP_SPORT);
+	assert_true(t->params.ident >= TRANSPORT_PORT_LO);
+	assert_true(t->params.ident + 2 <= TRANSPORT_PORT_HI);
+	tp.ident = t->params.ident;
+	assert_int_equal(run_trace(t, &tr), 0);
+	why = trace_problem(&tr, &tp, 3, 3);
+	transport_free(t);
+	close(fd);
+	if (why != NULL)
+		fail_msg("UDP after a taken port: %s", why);
+}
+
 static void
 test_net_transport_unpriv_method_names(void **state)
 {
@@ -1000,6 +1054,7 @@ main(void)
 	    cmocka_unit_test(test_net_transport_tcp6_chain_rst),
 	    cmocka_unit_test(test_net_transport_method_names),
 	    cmocka_unit_test(test_net_recv_foreign_ident_dropped),
+	    cmocka_unit_test(test_net_udp_socket_taken_port_moves),
 	    cmocka_unit_test(test_net_recv_burst_in_batches),
 	    cmocka_unit_test(test_net_recv_budget_bounds_a_foreign_flood),
 	    cmocka_unit_test(test_net_transport_ping_socket_chain),

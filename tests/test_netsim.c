@@ -1019,6 +1019,32 @@ test_netsim_parse_bad_scenarios_one_line(void **state)
 	assert_null(netsim_parse("{", NULL, 0));
 }
 
+/*
+ * Messages that quote the file stay one line: jansson's "near ..." text
+ * and keys may hold line breaks (found by fuzz_scenario).
+ */
+static void
+test_netsim_parse_quoted_line_breaks_stay_one_line(void **state)
+{
+	static const char *const inputs[] = {
+	    "{\n \"description\": [\n    {\"addrs!: 5}\\\n}\n",
+	    "{\"name\": \"x\", \"source\": {\"v4\": \"10.78.0.2\"}, "
+	    "\"target\": {\"v4\": \"10.78.9.1\"}, \"hops\": [{}], "
+	    "\"names\": {\"a\\nb\": \"h\"}}",
+	    "{\"na\\rme\": 1}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		char err[256] = "";
+
+		assert_null(netsim_parse(inputs[i], err, sizeof(err)));
+		assert_true(err[0] != '\0');
+		if (strpbrk(err, "\n\r\v\f") != NULL)
+			fail_msg("case %zu: a line break in '%s'", i, err);
+	}
+}
+
 static void
 test_netsim_load_names_the_file(void **state)
 {
@@ -1043,6 +1069,55 @@ test_netsim_load_names_the_file(void **state)
 	assert_int_equal(errno, ENOENT);
 	snprintf(want, sizeof(want), "%s: No such file or directory", path);
 	assert_string_equal(err, want);
+}
+
+/* A scenario of exactly n bytes: a valid one padded with blanks. */
+static void
+write_padded(const char *path, size_t n)
+{
+	static const char ok[] =
+	    "{\"name\": \"x\", \"source\": {\"v4\": \"10.78.0.2\"}, "
+	    "\"target\": {\"v4\": \"10.78.9.1\"}, \"hops\": [{\"addrs\": "
+	    "[\"10.78.1.1\"]}, {}]}";
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(ok, 1, sizeof(ok) - 1, f), sizeof(ok) - 1);
+	for (size_t i = sizeof(ok) - 1; i < n; i++)
+		fputc(' ', f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * A scenario file is capped at NETSIM_MAX_FILE bytes, read with a bounded
+ * read: one byte more (or an endless /dev/zero) is refused by name.
+ */
+static void
+test_netsim_load_caps_the_file_size(void **state)
+{
+	char path[] = "/tmp/netsim-test-XXXXXX";
+	char err[512] = "", want[600];
+	struct netsim *ns;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_padded(path, NETSIM_MAX_FILE);
+	ns = netsim_load(path, err, sizeof(err));
+	assert_non_null(ns);
+	netsim_free(ns);
+	write_padded(path, NETSIM_MAX_FILE + 1);
+	errno = 0;
+	assert_null(netsim_load(path, err, sizeof(err)));
+	assert_int_equal(errno, EFBIG);
+	snprintf(want, sizeof(want),
+	    "%s: too big (over 1024 KiB; a scenario is a small JSON file)",
+	    path);
+	assert_string_equal(err, want);
+	unlink(path);
+	assert_null(netsim_load("/dev/zero", err, sizeof(err)));
+	assert_int_equal(errno, EFBIG);
 }
 
 /* ---- the demo path behaves as described ---- */
@@ -1128,6 +1203,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_netsim_demo_json_equals_demo_file),
 	    cmocka_unit_test(test_netsim_load_every_shipped_scenario),
+	    cmocka_unit_test(test_netsim_load_caps_the_file_size),
+	    cmocka_unit_test(
+	        test_netsim_parse_quoted_line_breaks_stay_one_line),
 	    cmocka_unit_test(test_netsim_input_answers_each_ttl),
 	    cmocka_unit_test(test_netsim_input_tcp_open_gives_syn_ack),
 	    cmocka_unit_test(

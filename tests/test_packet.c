@@ -734,6 +734,112 @@ check_rt(size_t i, const struct pkt_reply *r, bool have_ip)
 	assert_int_equal(r->n_ext, 0);
 }
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- the payload cookie ------------------------------------------------ */
+
+struct cookie_case {
+	const char *name;
+	int family;
+	enum probe_proto proto;
+	enum answer ans;
+	size_t size;     /* probe size (0 = default) */
+	size_t quote_l4; /* transport bytes a router quotes (0 = all) */
+	size_t pad_to;   /* quote padded with zeros to this (RFC 4884) */
+	bool has_cookie; /* what the parser must find */
+};
+
+static const struct cookie_case cookie_cases[] = {
+    {"v4 echo reply", AF_INET, PROTO_ICMP, ANS_ECHO, 0, 0, 0, true},
+    {"v6 echo reply", AF_INET6, PROTO_ICMP, ANS_ECHO, 0, 0, 0, true},
+    {"v4 echo reply, 12-byte probe", AF_INET, PROTO_ICMP, ANS_ECHO, 12, 0, 0,
+        false},
+    {"v4 icmp te, whole quote", AF_INET, PROTO_ICMP, ANS_TE, 0, 0, 0, true},
+    {"v6 icmp te, whole quote", AF_INET6, PROTO_ICMP, ANS_TE, 0, 0, 0, true},
+    {"v4 icmp te, 8-byte quote", AF_INET, PROTO_ICMP, ANS_TE, 0, 8, 0, false},
+    {"v4 icmp te, 12-byte probe padded to 128", AF_INET, PROTO_ICMP, ANS_TE, 12,
+        0, 128, false},
+    {"v4 udp te, whole quote", AF_INET, PROTO_UDP, ANS_TE, 0, 0, 0, true},
+    {"v6 udp port unreach, whole quote", AF_INET6, PROTO_UDP, ANS_UNREACH, 0, 0,
+        0, true},
+    {"v4 udp te, 8-byte quote", AF_INET, PROTO_UDP, ANS_TE, 0, 8, 0, false},
+    {"v4 udp te, 10-byte probe padded to 128", AF_INET, PROTO_UDP, ANS_TE, 10,
+        0, 128, false},
+    {"v4 tcp te: no payload", AF_INET, PROTO_TCP, ANS_TE, 0, 0, 0, false},
+};
+
+/* The answer to a cookie case's probe (cookie c), as a whole IP packet. */
+static size_t
+cookie_answer(const struct cookie_case *c, uint32_t cookie, uint8_t *out)
+{
+	struct probe_spec ps = spec(c->family, c->proto, 77, 1);
+	struct haddr router = ha(c->family == AF_INET ? ROUTER4 : ROUTER6);
+	uint8_t probe[BUF];
+	size_t n, hl = hdr_len(c->family);
+
+	ps.size = c->size;
+	ps.cookie = cookie;
+	n = build_ip_ok(&ps, c->ans == ANS_ECHO ? 9 : 1, probe);
+	if (c->ans == ANS_ECHO)
+		return t_echo_reply(out, &ps, probe + hl, n - hl);
+	if (c->quote_l4 != 0)
+		n = hl + c->quote_l4;
+	return t_icmp_error(out, c->ans == ANS_TE ? &router : &ps.dst, &ps.src,
+	    c->ans == ANS_TE ? (c->family == AF_INET ? 11 : 3)
+	                     : (c->family == AF_INET ? 3 : 1),
+	    c->ans == ANS_TE ? 0 : (c->family == AF_INET ? 3 : 4), probe, n,
+	    c->pad_to, 0, NULL, 0, TTL_ROUTER);
+}
+
+static void
+test_packet_parse_reads_the_cookie_back(void **state)
+{
+	static const uint32_t cookies[] = {0, 0xdeadbeef, 0x01020304};
+	uint8_t pkt[BUF];
+	struct pkt_reply r;
+	const char *why = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cookie_cases); i++) {
+		const struct cookie_case *c = &cookie_cases[i];
+
+		for (size_t k = 0; k < ARRAY_LEN(cookies); k++) {
+			size_t n = cookie_answer(c, cookies[k], pkt);
+
+			if (packet_parse_ip(pkt, n, &r, &why) != 0)
+				fail_msg("%s: %s", c->name, why);
+			assert_int_not_equal(r.kind, PKT_OTHER);
+			if (r.has_cookie != c->has_cookie)
+				fail_msg(
+				    "%s: has_cookie %d", c->name, r.has_cookie);
+			if (c->has_cookie && r.cookie != cookies[k])
+				fail_msg("%s: cookie %08x, want %08x", c->name,
+				    r.cookie, cookies[k]);
+		}
+	}
+}
+
+/* Cookie 0 leaves the probe as it always was (the golden bytes hold). */
+static void
+test_packet_build_cookie_is_xored_into_filler(void **state)
+{
+	struct probe_spec ps = spec(AF_INET, PROTO_ICMP, 5, 0);
+	uint8_t a[BUF], b[BUF];
+	ssize_t na, nb;
+
+	(void)state;
+	na = packet_build(&ps, a, sizeof(a));
+	ps.cookie = 0x11223344;
+	nb = packet_build(&ps, b, sizeof(b));
+	assert_int_equal(na, nb);
+	assert_memory_equal(a + 4, b + 4, 8); /* id, seq, ~seq, flow */
+	assert_int_equal(
+	    packet_get32(b + 12) ^ packet_get32(a + 12), 0x11223344);
+	assert_memory_equal(a + 16, b + 16, (size_t)na - 16);
+	/* the checksum still verifies */
+	assert_int_equal(packet_checksum(b, (size_t)nb, 0), 0);
+}
+
 static void
 test_packet_parse_ip_round_trips(void **state)
 {
@@ -1365,6 +1471,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_packet_build_golden_bytes),
+	    cmocka_unit_test(test_packet_build_cookie_is_xored_into_filler),
+	    cmocka_unit_test(test_packet_parse_reads_the_cookie_back),
 	    cmocka_unit_test(test_packet_build_ip_headers),
 	    cmocka_unit_test(test_packet_build_rejects_bad_specs),
 	    cmocka_unit_test(

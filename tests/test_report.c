@@ -401,8 +401,8 @@ test_report_write_text_extra_responder(void **state)
 	assert_non_null(line);
 	line++;
 	*strchr(line, '\n') = '\0';
-	/* Loss% and Snt empty, then Last Avg Best Wrst StDev of 4 x 4.0 ms. */
-	assert_non_null(strstr(line, "4.0    4.0    4.0    4.0    0.0"));
+	/* Loss% and Snt empty, then Last Avg Best Wrst StDev of 4 x 4.00 ms. */
+	assert_non_null(strstr(line, "4.00   4.00   4.00   4.00  0.000"));
 	assert_null(strstr(line, "%"));
 	free(out);
 }
@@ -450,21 +450,97 @@ test_report_write_text_cuts_long_host(void **state)
 	free(out);
 }
 
-/* Control bytes in a name (a hostile PTR record) never reach the output. */
+/* Names of 1- and 2-column characters, by the address's last byte. */
+static const char *const wide_names[] = {"plain.example",
+    "caf\xc3\xa9.\xc3\xa9t\xc3\xa9.example",
+    "\xe4\xb8\xad\xe6\x96\x87.example"};
+static const int wide_cols[] = {13, 16, 12};
+
+static int
+wide_name(void *ctx, const struct haddr *a, char *buf, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)&a->u.v4;
+
+	(void)ctx;
+	snprintf(buf, len, "%s", wide_names[b[3] % 3]);
+	return 1;
+}
+
+/*
+ * Multi-byte host names are padded by the columns they take, not their
+ * bytes: every row's Loss% column starts at the same display column.
+ */
+static void
+test_report_write_text_pads_by_display_width(void **state)
+{
+	struct namer n = {wide_name, NULL, NULL};
+	struct report_meta m = test_meta();
+	struct report_view v = {&n, NAMES_HOST, NULL, 0};
+	char *out = run_writer(report_write_text, *state, &m, &v), *line;
+	int want = -1, rows = 0;
+
+	for (line = strtok(out, "\n"); line != NULL;
+	     line = strtok(NULL, "\n")) {
+		const char *pct = strchr(line, '%');
+		int col, extra = 0;
+
+		if (strstr(line, ".|-- ") == NULL || pct == NULL)
+			continue;
+		for (size_t k = 0; k < 3; k++)
+			if (strstr(line, wide_names[k]) != NULL)
+				extra =
+				    (int)strlen(wide_names[k]) - wide_cols[k];
+		col = (int)(pct - line) - extra;
+		if (want < 0)
+			want = col;
+		if (col != want)
+			fail_msg(
+			    "'%s': %% at column %d, want %d", line, col, want);
+		rows++;
+	}
+	assert_true(rows >= 3);
+	free(out);
+}
+
+/*
+ * Control bytes in a name (a hostile PTR record) or in the target never
+ * reach the output: C0, DEL, C1 (U+009B is CSI) and invalid UTF-8 come out
+ * as \xHH (JSON then escapes the backslash); a valid "é" stays.
+ */
 static void
 test_report_writers_clean_control_bytes(void **state)
 {
-	writer_fn writers[] = {report_write_text, report_write_markdown,
-	    report_write_csv, report_write_json};
-	struct namer n = {same_name, NULL, (void *)"evil\x1b[2J\rname"};
+	static const struct {
+		writer_fn fn;
+		const char *want;
+	} writers[] = {
+	    {report_write_text,
+	        "evil\\x1b[2J\\x0dn\\xc2\\x9b\\x7f\\xff\xc3\xa9"},
+	    {report_write_markdown,
+	        "evil\\\\x1b[2J\\\\x0dn\\\\xc2\\\\x9b\\\\x7f\\\\xff\xc3\xa9"},
+	    {report_write_csv,
+	        "evil\\x1b[2J\\x0dn\\xc2\\x9b\\x7f\\xff\xc3\xa9"},
+	    {report_write_json,
+	        "evil\\\\x1b[2J\\\\x0dn\\\\xc2\\\\x9b\\\\x7f\\\\xff\xc3\xa9"},
+	};
+	const char *bad = "evil\x1b[2J\rn\xc2\x9b\x7f\xff\xc3\xa9";
+	struct namer n = {same_name, NULL, (void *)bad};
 	struct report_meta m = test_meta();
 	struct report_view v = {&n, NAMES_HOST, NULL, 0};
 
+	m.target_name = bad;
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
-		char *out = run_writer(writers[i], *state, &m, &v);
+		char *out = run_writer(writers[i].fn, *state, &m, &v);
 
 		assert_null(strchr(out, 0x1b));
-		assert_non_null(strstr(out, "evil?[2J?name"));
+		assert_null(strstr(out, "\rn")); /* CSV ends lines with CR LF */
+		assert_null(strstr(out, "\xc2\x9b"));
+		if (strchr(out, 0x7f) != NULL)
+			fail_msg("writer %zu: DEL in:\n%s", i, out);
+		assert_null(strchr(out, (char)0xff));
+		if (strstr(out, writers[i].want) == NULL)
+			fail_msg("writer %zu: no '%s' in:\n%s", i,
+			    writers[i].want, out);
 		free(out);
 	}
 }
@@ -731,6 +807,66 @@ test_report_once_header_simulated_v6(void **state)
 	free(out);
 }
 
+/* The size is what is sent: a TCP probe is a bare 20-byte SYN. */
+static void
+test_report_once_header_tcp_size(void **state)
+{
+	static const struct {
+		const char *proto, *addr;
+		int bytes;
+	} cases[] = {
+	    {"ICMP", "10.201.0.5", 56},
+	    {"UDP", "10.201.0.5", 56},
+	    {"TCP", "10.201.0.5", 40},
+	    {"TCP", "fd00:201::5", 60},
+	};
+	char want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_meta m = test_meta();
+		struct capture c;
+		char *out;
+
+		m.proto = cases[i].proto;
+		m.target_addr = ip(cases[i].addr);
+		assert_int_equal(report_once_header(capture_open(&c), &m), 0);
+		out = capture_close(&c);
+		snprintf(want, sizeof(want),
+		    "traceroute to target.lab (%s), 30 hops max, %d byte "
+		    "packets\n",
+		    cases[i].addr, cases[i].bytes);
+		assert_string_equal(out, want);
+		free(out);
+	}
+}
+
+/* After r, the reports say when the numbers start, beside the start. */
+static void
+test_report_reset_time_shown(void **state)
+{
+	struct report_meta m = test_meta();
+	struct report_view v = test_view(NAMES_ADDR);
+	char *out;
+
+	m.reset = T_STARTED + 5;
+	out = run_writer(report_write_text, *state, &m, &v);
+	assert_non_null(strstr(out, "Start: 2026-11-23T00:00:00+0000\n"
+	                            "Reset: 2026-11-23T00:00:05+0000 (the "
+	                            "numbers cover the time since)\n"));
+	free(out);
+	out = run_writer(report_write_markdown, *state, &m, &v);
+	assert_non_null(strstr(out, "- Reset: "));
+	free(out);
+	out = run_writer(report_write_json, *state, &m, &v);
+	assert_non_null(strstr(out, "\"reset\": \"2026-11-23T00:00:05"));
+	free(out);
+	m.reset = 0;
+	out = run_writer(report_write_text, *state, &m, &v);
+	assert_null(strstr(out, "Reset:"));
+	free(out);
+}
+
 /* ---- write errors ---- */
 
 static void
@@ -897,6 +1033,44 @@ test_report_snapshot_missing_dir(void **state)
 	free(dir);
 }
 
+/*
+ * Someone who can write the directory pre-creates every temp name the old
+ * scheme would try (.hoptop-snapshot-PID-0..99.tmp, some as symlinks to a
+ * file of theirs): s still works, follows no link, and leaves those alone.
+ */
+static void
+test_report_snapshot_predictable_temp_names_taken(void **state)
+{
+	struct report_meta m = test_meta();
+	struct report_view v = test_view(NAMES_HOST);
+	char *dir = make_temp_dir(), out[512], name[600], victim[600];
+	struct stat st;
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	assert_non_null(f);
+	fclose(f);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "%s/.hoptop-snapshot-%ld-%d.tmp",
+		    dir, (long)getpid(), i);
+		if (i % 2 == 0)
+			assert_int_equal(symlink(victim, name), 0);
+		else
+			assert_int_equal(mkdir(name, 0700), 0);
+	}
+	assert_int_equal(
+	    report_snapshot(dir, T_STARTED, *state, &m, &v, out, sizeof(out)),
+	    0);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 0); /* never written through a link */
+	assert_int_equal(count_entries(dir), 102); /* + the snapshot only */
+	assert_int_equal(stat(out, &st), 0);
+	assert_true(st.st_size > 0);
+	remove_dir(dir);
+	free(dir);
+}
+
 /* The name does not fit the caller's buffer: -1, and nothing left. */
 static void
 test_report_snapshot_out_too_small(void **state)
@@ -927,6 +1101,7 @@ main(void)
 	    PATH_TEST(test_report_write_text_extra_responder),
 	    PATH_TEST(test_report_write_text_no_view),
 	    PATH_TEST(test_report_write_text_cuts_long_host),
+	    PATH_TEST(test_report_write_text_pads_by_display_width),
 	    PATH_TEST(test_report_writers_clean_control_bytes),
 	    PATH_TEST(test_report_write_json_run),
 	    PATH_TEST(test_report_write_json_hops),
@@ -936,12 +1111,15 @@ main(void)
 	    PATH_TEST(test_report_once_line_cases),
 	    PATH_TEST(test_report_once_golden),
 	    PATH_TEST(test_report_once_header_simulated_v6),
+	    PATH_TEST(test_report_once_header_tcp_size),
+	    PATH_TEST(test_report_reset_time_shown),
 	    PATH_TEST(test_report_writers_fail_on_full_disk),
 	    PATH_TEST(test_report_snapshot_writes_file),
 	    PATH_TEST(test_report_snapshot_sanitizes_target),
 	    PATH_TEST(test_report_snapshot_unwritable_dir),
 	    PATH_TEST(test_report_snapshot_missing_dir),
 	    PATH_TEST(test_report_snapshot_out_too_small),
+	    PATH_TEST(test_report_snapshot_predictable_temp_names_taken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1223,9 +1223,13 @@ hostile_vs_clean(const struct opts *o)
 	engine_counters(c.e, &cc);
 	assert_int_equal(ch.sent, cc.sent);
 	assert_int_equal(ch.matched, cc.matched);
-	/* The junk did reach the engine, and was thrown away there. */
+	/*
+	 * Duplicates reach the engine and are thrown away there; quotes of a
+	 * probe to another destination never get past the reply checker
+	 * (transport_check_reply, as on real sockets).
+	 */
 	assert_true(ch.duplicates > 0);
-	assert_true(ch.foreign > 0);
+	assert_int_equal(ch.foreign, 0);
 	assert_int_equal(cc.duplicates + cc.foreign, 0);
 	run_free(&h);
 	run_free(&c);

@@ -23,6 +23,7 @@ struct options {
 	long count;        /* -c; -1 = mode default */
 	int family;        /* AF_UNSPEC, AF_INET, AF_INET6 */
 	enum probe_proto proto;
+	bool proto_given;       /* -I, -u or -T was given (not the default) */
 	int port;               /* -P; 0 = protocol default */
 	const char *export_dir; /* -o */
 	bool demo;

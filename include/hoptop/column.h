@@ -22,6 +22,7 @@ enum col_id {
 	COL_JITTER,
 	COL_JINT,
 	COL_JMAX,
+	COL_JTTR,
 	COL_COUNT
 };
 
@@ -41,16 +42,22 @@ const struct column *column_get(enum col_id id);
 /* The default set: Loss% Snt Last Avg Best Wrst StDev. */
 extern const enum col_id column_set_default[];
 extern const int column_set_default_n;
-/* The jitter set: Snt Last Jitter Jint Best Wrst. */
+/* The jitter set: Loss% Snt Last Jttr Javg Jmax Jint (the loss stays in
+ * view, so a lossy hop still looks lossy). */
 extern const enum col_id column_set_jitter[];
 extern const int column_set_jitter_n;
 
 /*
- * Display text rules: counts "%u"; Loss% "%.1f%%"; times in ms with one
- * decimal ("12.3"). Times of a row with no reply, and Loss% of a row where
- * no probe has settled (all in flight or none sent), are "" (unknown, not
- * zero). value() returns 0 there; column_has_value() tells which.
+ * Display text rules: counts "%u"; Loss% "%.1f%%"; times in ms with as many
+ * decimals as a LAN needs and a 6-wide column holds: "0.018" below 1 ms,
+ * "5.43" below 10 ms, "12.3" below 10 s, "12345" above. Times of a row with no
+ * reply, and Loss% of a row where no probe has settled (all in flight or none
+ * sent), are "" (unknown, not zero). value() returns 0 there;
+ * column_has_value() tells which.
  */
+/* A time in ms as a column shows it (the rule above). */
+void column_format_ms(double v_ms, char *buf, size_t len);
+
 /* Formats one column of s into buf; returns buf ("" for a bad id). */
 const char *column_format(
     enum col_id id, const struct stats *s, char *buf, size_t len);

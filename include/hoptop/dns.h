@@ -41,6 +41,12 @@ bool dns_changed(struct dns *d);
 int dns_name(struct dns *d, const struct haddr *a, char *buf, size_t len);
 /* 1 and the AS number, 0 if none (yet). */
 int dns_asn(struct dns *d, const struct haddr *a, uint32_t *asn);
+/*
+ * Why names may not come: NULL while the servers answer (or nothing was
+ * asked), else a short phrase ("the DNS server does not answer") from the
+ * last query that failed with no answer since. The string is static.
+ */
+const char *dns_problem(const struct dns *d);
 /* A namer over this resolver. */
 struct namer dns_namer(struct dns *d);
 

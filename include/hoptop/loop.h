@@ -30,6 +30,7 @@ struct loop_parts {
 	FILE *once_out;
 	int once_probes;
 	const struct report_view *once_view;
+	int once_errno; /* out: why a --once line could not be written, or 0 */
 	/* --log: every timeline event as one JSON line (NULL: none). */
 	FILE *event_log;
 	unsigned logged_events; /* internal: path events written so far */
@@ -38,9 +39,14 @@ struct loop_parts {
 	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
 	unsigned named_resp;  /* internal: responders when names were asked */
 	unsigned named_cycle; /* internal: cycle when names were asked */
+	bool keys_off;        /* internal: stdin at end of file */
 };
 
-/* Sets SIGINT/SIGTERM/SIGHUP/SIGWINCH handlers (they only set flags). */
+/*
+ * Sets handlers (they only set flags) for SIGWINCH and every signal whose
+ * default action would end the process (INT, TERM, HUP, QUIT, USR1, USR2,
+ * ALRM, ..., real-time): the loop ends and the terminal is restored.
+ */
 void loop_install_signals(void);
 /* The signal that asked us to stop, or 0. */
 int loop_stop_signal(void);

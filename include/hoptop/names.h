@@ -33,4 +33,18 @@ const char *names_format(const struct namer *n, enum name_mode mode,
 /* 1 and *asn if the namer knows the AS, else 0. */
 int names_asn(const struct namer *n, const struct haddr *a, uint32_t *asn);
 
+/*
+ * The one sanitiser for text hoptop did not write itself (a target as
+ * typed, a scenario's strings, host names, the host's own name) before it
+ * reaches any output. names_safe_char: the byte length of the character
+ * at s if it may be shown as it is (printable ASCII, or well-formed UTF-8
+ * that is not a C1 control, U+0080-U+009F), or 0 if the byte at s must be
+ * escaped (C0 controls, DEL, C1 controls, invalid or overlong UTF-8,
+ * surrogates). names_sanitize copies s into buf (len bytes, always
+ * terminated, cut at a whole character or escape) with each such byte
+ * written as \xHH. Returns buf.
+ */
+size_t names_safe_char(const char *s);
+char *names_sanitize(const char *s, char *buf, size_t len);
+
 #endif

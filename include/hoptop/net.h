@@ -24,6 +24,8 @@ struct net_prep;
  */
 struct net_prep *net_prepare(
     enum probe_proto proto, enum net_method method, char *err, size_t errlen);
+/* (net_prepare returns NULL with errno EACCES when ICMP had neither raw nor
+ * ping sockets allowed: UDP with IP_RECVERR still works for any user.) */
 void net_prep_free(struct net_prep *np);
 /*
  * Returns to the real uid/gid if setuid, clears every capability (effective,

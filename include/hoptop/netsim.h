@@ -28,7 +28,13 @@ struct netsim_counts {
 	uint64_t fwd_lost; /* dropped by forward_loss at an earlier hop */
 };
 
-/* Loads a JSON scenario file; NULL with a message in err. */
+/* The largest scenario file netsim_load reads (bytes). */
+#define NETSIM_MAX_FILE (1024 * 1024)
+
+/*
+ * Loads a JSON scenario file (at most NETSIM_MAX_FILE bytes, read with a
+ * bounded read: errno EFBIG past that); NULL with a message in err.
+ */
 struct netsim *netsim_load(const char *file, char *err, size_t errlen);
 /* Parses a JSON scenario from a string. */
 struct netsim *netsim_parse(const char *json, char *err, size_t errlen);

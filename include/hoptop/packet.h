@@ -13,11 +13,17 @@
  *   TCP SYN: source port = ident + flow, destination port = dport, sequence
  *     number = seq << 16 | ident. A SYN-ACK or RST answers with
  *     ack = that + 1.
+ * The cookie (per process, random) is xor'd into the first four filler
+ * bytes after those words (ICMP bytes 12-15, UDP bytes 10-13) when the probe
+ * is long enough (PACKET_COOKIE_MIN_ICMP / _UDP): an Echo Reply carries it
+ * back, and so does a quote that holds that much of the probe. Constant per
+ * process, so a flow's checksum stays constant.
  * Sequences are 1..PACKET_SEQ_MAX (0 would be no UDP checksum).
  */
 #ifndef HOPTOP_PACKET_H
 #define HOPTOP_PACKET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -55,13 +61,18 @@ struct probe_spec {
 	enum probe_proto proto;
 	struct haddr src; /* needed for UDP/TCP (and ICMPv6) checksums */
 	struct haddr dst;
-	uint16_t ident; /* ICMP identifier; UDP/TCP source port of flow 0 */
-	uint16_t dport; /* UDP/TCP destination port */
-	uint16_t seq;   /* 1..PACKET_SEQ_MAX */
-	uint16_t flow;  /* 0.. */
-	uint8_t tos;    /* for packet_build_ip */
-	size_t size;    /* transport-layer bytes wanted; 0 = default */
+	uint16_t ident;  /* ICMP identifier; UDP/TCP source port of flow 0 */
+	uint16_t dport;  /* UDP/TCP destination port */
+	uint16_t seq;    /* 1..PACKET_SEQ_MAX */
+	uint16_t flow;   /* 0.. */
+	uint8_t tos;     /* for packet_build_ip */
+	size_t size;     /* transport-layer bytes wanted; 0 = default */
+	uint32_t cookie; /* xor'd into the payload filler (0: plain filler) */
 };
+
+/* Transport-layer probe sizes from which the payload holds the cookie. */
+#define PACKET_COOKIE_MIN_ICMP 16
+#define PACKET_COOKIE_MIN_UDP  14
 
 /* Default transport-layer size (header + payload) of a probe. */
 #define PACKET_DEFAULT_SIZE 36
@@ -87,6 +98,8 @@ struct pkt_reply {
 	int quoted_ttl;         /* TTL left in the quoted probe, -1 unknown */
 	uint8_t tcp_flags;      /* for PKT_TCP_REPLY */
 	struct mpls_stack mpls; /* RFC 4950 labels, if any */
+	bool has_cookie;        /* the payload (or its quote) held a cookie */
+	uint32_t cookie;        /* ... this one */
 	uint8_t n_ext;          /* other extension objects */
 	struct icmp_ext_obj ext[ICMP_EXT_MAX_OBJ];
 };

@@ -25,6 +25,7 @@ struct report_meta {
 	const char *method; /* "raw socket", "simulated", ... */
 	bool simulated;
 	time_t started, ended; /* wall clock */
+	time_t reset;          /* the last r (statistics since then), or 0 */
 	/* the options used */
 	int probes, first_ttl, max_ttl, port, flows;
 	double interval_s, timeout_s;

@@ -20,6 +20,7 @@ struct stats {
 	double jsum_ns;    /* sum of |rtt_n - rtt_n-1| */
 	double jint_ns;    /* RFC 3550 interarrival jitter */
 	double jmax_ns;    /* largest |rtt_n - rtt_n-1| */
+	double jlast_ns;   /* the latest |rtt_n - rtt_n-1| (mtr's Jttr) */
 };
 
 void stats_init(struct stats *s);

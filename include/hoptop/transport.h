@@ -47,7 +47,11 @@ struct transport_params {
 	uint16_t ident; /* ICMP identifier / first source port */
 	uint16_t flows; /* source ports ident .. ident+flows-1 are ours */
 	uint8_t tos;
-	size_t size; /* probe size; 0 = default */
+	size_t size;     /* probe size; 0 = default */
+	uint32_t cookie; /* in every probe's payload (packet.h) */
+	/* ping-the-hop: Echo Replies from this address answer our pings too
+	 * (set by send_ping; unset: none) */
+	struct haddr ping_to;
 };
 
 struct transport;
@@ -94,5 +98,38 @@ struct transport {
 };
 
 void transport_free(struct transport *t); /* NULL is a no-op */
+
+/*
+ * Random identity for one process: an ICMP identifier (proto PROTO_ICMP),
+ * or a first source port for UDP/TCP such that the flows' ports stay in
+ * TRANSPORT_PORT_LO..TRANSPORT_PORT_HI; and a payload cookie. From
+ * getrandom(2), so two instances (even in separate PID namespaces) differ.
+ */
+#define TRANSPORT_PORT_LO 33000
+#define TRANSPORT_PORT_HI 60999
+uint16_t transport_random_ident(enum probe_proto proto, unsigned flows);
+uint32_t transport_random_cookie(void);
+/*
+ * Whether a parsed reply's cookie fits tp: a reply that holds one must
+ * hold ours, and an Echo Reply to a probe long enough to carry it must
+ * hold it.
+ */
+bool transport_cookie_ok(
+    const struct transport_params *tp, const struct pkt_reply *pr);
+/*
+ * The one reply checker (net and sim both call it): whether a parsed
+ * packet answers one of tp's probes, and as what. Ours means: a probe
+ * kind (not PKT_OTHER) of tp's protocol; the ICMP identifier (unless
+ * any_ident: a ping socket, whose identifier the kernel chose and checked),
+ * or a source port of the flows and the destination port; a probe that
+ * was going to the target (or an Echo Reply from tp->ping_to, the hop
+ * pinged by send_ping); the cookie (transport_cookie_ok). Kind: Time
+ * Exceeded; Echo Reply, SYN-ACK or RST, or a UDP Port Unreachable sent by
+ * the target itself, is REPLY_DEST; every other Destination Unreachable
+ * (a Port Unreachable from another host included) is REPLY_UNREACH.
+ * Returns true with *r filled (rx_ns 0: the caller's), false to drop.
+ */
+bool transport_check_reply(const struct transport_params *tp,
+    const struct pkt_reply *pr, bool any_ident, struct reply *r);
 
 #endif

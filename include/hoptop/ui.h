@@ -43,6 +43,7 @@ struct ui_header {
 	unsigned cycles;
 	bool paused;
 	time_t now;
+	const char *note; /* a problem to show (names not coming), or NULL */
 };
 
 struct ui_config {
@@ -109,6 +110,12 @@ void ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
  */
 int64_t ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns);
 void ui_mark_drawn(struct ui *u, int64_t now_ns);
+/*
+ * Writes the key table ("Keys in the monitor:", then "  LABEL  what it does"
+ * a line) to f: --help prints it, the help screen draws the same table, and
+ * tests/e2e/test_docs.sh checks the man page and the README against it.
+ */
+void ui_write_keys(FILE *f);
 /* Shows a message on the status line until the next key (drawn next). */
 void ui_message(struct ui *u, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

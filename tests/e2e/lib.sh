@@ -316,11 +316,13 @@ def first(pred):
 v4 = lambda h: [a for a in h.get("addrs", []) if ":" not in a]
 print(len(hops), first(lambda h: h.get("silent")),
       first(lambda h: h.get("loss", 0) > 0),
-      first(lambda h: len(v4(h)) > 1), s["target"]["v4"])
+      first(lambda h: len(v4(h)) > 1), s["target"]["v4"],
+      s.get("names", {}).get(s["target"]["v4"], s["target"]["v4"]))
 PY
 )" || exit 1
 	# shellcheck disable=SC2034 # used by the scripts that source this
-	read -r DEMO_N DEMO_SILENT DEMO_LOSSY DEMO_ECMP DEMO_TARGET <<<"$facts"
+	read -r DEMO_N DEMO_SILENT DEMO_LOSSY DEMO_ECMP DEMO_TARGET \
+		DEMO_TARGET_NAME <<<"$facts"
 }
 
 # e2e_poll_fn TIMEOUT_S FN: polls the screen every 50 ms until FN SCREEN

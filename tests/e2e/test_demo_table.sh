@@ -47,7 +47,7 @@ while [ "$(e2e_ms)" -lt "$deadline" ]; do
 		t_first=$(e2e_ms)
 	fi
 	# the cheap test first (the target's row has numbers), to poll fast
-	if grep -Eq "^ *$DEMO_N\\. .*[0-9]\\.[0-9] *\$" <<<"$E2E_SCREEN" &&
+	if grep -Eq "^ *$DEMO_N\\. .*[0-9]\\.[0-9]+ *\$" <<<"$E2E_SCREEN" &&
 		table_full "$E2E_SCREEN"; then
 		full=1
 		break

@@ -57,8 +57,8 @@ e2e_check "text: the lossy hop $DEMO_LOSSY shows loss above 0 and below 100" \
 	awk -v t="$DEMO_LOSSY" '$1 == t { l = $3; sub(/%/, "", l); ok = (l + 0 > 0 && l + 0 < 100) } END { exit !ok }' "$E2E_TMP/text.rows"
 e2e_check "text: the silent hop $DEMO_SILENT shows ???" \
 	awk -v t="$DEMO_SILENT" '$1 == t && $2 == "???" { ok = 1 } END { exit !ok }' "$E2E_TMP/text.rows"
-e2e_check "text: the last row is the target $DEMO_TARGET" \
-	awk -v t="$DEMO_TARGET" 'END { exit $2 != t }' "$E2E_TMP/text.rows"
+e2e_check "text: the last row is the target $DEMO_TARGET_NAME (the scenario's name)" \
+	awk -v t="$DEMO_TARGET_NAME" 'END { exit $2 != t }' "$E2E_TMP/text.rows"
 e2e_check "text: every other hop has no loss" \
 	awk -v a="$DEMO_LOSSY" -v b="$DEMO_SILENT" '$1 != a && $1 != b && $3 != "0.0%" { bad = 1 } END { exit bad }' "$E2E_TMP/text.rows"
 e2e_check "text: says the path is simulated" grep -qi 'simulated' "$E2E_TMP/text.out"
@@ -102,6 +102,14 @@ e2e_check "markdown: a table head and its separator line" \
 	awk '/^\| *# *\| *Host/ { h = NR } /^\|[-: |]+\|$/ && h && NR == h + 1 { ok = 1 } END { exit !ok }' "$E2E_TMP/md.out"
 e2e_check "markdown: $DEMO_N hop rows" [ "$(grep -Ec '^\| *[0-9]+ *\|' "$E2E_TMP/md.out")" -eq "$DEMO_N" ]
 e2e_check "markdown: the silent hop shows ???" grep -Eq "^\\| *$DEMO_SILENT *\\| *\\?\\?\\? *\\|" "$E2E_TMP/md.out"
+e2e_check "markdown: the target row has the scenario's name, as JSON and CSV do" \
+	grep -Eq "^\\| *$DEMO_N *\\| *$DEMO_TARGET_NAME *\\|" "$E2E_TMP/md.out"
+run v6 --demo "$HOPTOP_SRC/tests/data/scenarios/v6.json" -r -c 1 -i 0.1 -n
+e2e_check "an IPv6-only scenario runs without -6 (exit $(rc v6))" [ "$(rc v6)" = 0 ]
+e2e_check "... and traces its IPv6 target" grep -q "to v6 (fd00:78:" "$E2E_TMP/v6.out"
+run textn --demo -r -c 2 -i 0.1 -n
+e2e_check "text -n: the last row is the address $DEMO_TARGET" \
+	bash -c "grep -E \"^ *$DEMO_N\\.\\|-- +$DEMO_TARGET \" \"\$1\"" _ "$E2E_TMP/textn.out"
 
 # ---- --once ----
 run once --demo --once
@@ -109,7 +117,7 @@ e2e_check "once: exit 0" [ "$(rc once)" = 0 ]
 e2e_check "once: a 'traceroute to' first line" grep -q '^traceroute to ' <<<"$(head -n 1 "$E2E_TMP/once.out")"
 e2e_check "once: $DEMO_N hop lines after it" [ "$(grep -Ec '^ *[0-9]+ ' "$E2E_TMP/once.out")" -eq "$DEMO_N" ]
 e2e_check "once: the last line is hop $DEMO_N at the target" \
-	grep -Eq "^ *$DEMO_N +$DEMO_TARGET " <<<"$(tail -n 1 "$E2E_TMP/once.out")"
+	grep -Eq "^ *$DEMO_N +$DEMO_TARGET_NAME \\($DEMO_TARGET\\) " <<<"$(tail -n 1 "$E2E_TMP/once.out")"
 e2e_check "once: the silent hop is '* * *'" grep -Eq "^ *$DEMO_SILENT +\\* \\* \\*\$" "$E2E_TMP/once.out"
 e2e_check "once: 3 times per answering hop" \
 	awk '/^ *[0-9]+ +[0-9]/ { if (gsub(/ ms/, "") + gsub(/\*/, "") != 3) bad = 1 } END { exit bad }' "$E2E_TMP/once.out"

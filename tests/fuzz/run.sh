@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs the packet parser fuzzer (built beforehand) for a while.
+# Runs one fuzzer (built beforehand) for a while.
 #
-#   tests/fuzz/run.sh [BUILD_DIR [SECONDS]]
+#   tests/fuzz/run.sh [BUILD_DIR [SECONDS [TARGET]]]
 #
-# BUILD_DIR holds fuzz_packet, configured with
+# TARGET is fuzz_packet (the reply parser, the default) or fuzz_scenario
+# (the scenario loader); its corpus is tests/fuzz/corpus_NAME (NAME after
+# "fuzz_") and its dictionary tests/fuzz/NAME.dict, if there is one.
+# BUILD_DIR holds the target, configured with
 #   CC=clang cmake -S . -B build-fuzz -DHOPTOP_FUZZ=ON -DHOPTOP_SANITIZE=ON \
 #       -DHOPTOP_TESTS=OFF
 # (default: build-fuzz); SECONDS defaults to 120. Builds nothing. The
@@ -15,6 +18,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build-fuzz}
 secs=${2:-120}
+target=${3:-fuzz_packet}
+case $target in
+fuzz_packet | fuzz_scenario) ;;
+*)
+	echo "run.sh: TARGET must be fuzz_packet or fuzz_scenario, not '$target'" >&2
+	exit 2
+	;;
+esac
+name=${target#fuzz_}
 
 case $secs in
 '' | *[!0-9]*)
@@ -22,28 +34,30 @@ case $secs in
 	exit 2
 	;;
 esac
-bin=$(cd "$build" 2>/dev/null && pwd)/fuzz_packet || bin=
+bin=$(cd "$build" 2>/dev/null && pwd)/$target || bin=
 if [[ -z $bin || ! -x $bin ]]; then
-	echo "run.sh: no fuzz_packet in '$build'; configure with" \
-		"CC=clang -DHOPTOP_FUZZ=ON and build target fuzz_packet" >&2
+	echo "run.sh: no $target in '$build'; configure with" \
+		"CC=clang -DHOPTOP_FUZZ=ON and build target $target" >&2
 	exit 2
 fi
+dict=()
+[[ -f $here/$name.dict ]] && dict=(-dict="$here/$name.dict")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hoptop-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/corpus"
-cp "$here"/corpus_packet/* "$tmp/corpus/"
+cp "$here/corpus_$name"/* "$tmp/corpus/"
 artifacts="$(dirname "$bin")/fuzz-artifacts"
 mkdir -p "$artifacts"
 
 rc=0
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-	-print_final_stats=1 -artifact_prefix="$artifacts/" \
+	-print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
 	"$tmp/corpus" >"$tmp/log" 2>&1 || rc=$?
 grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE)' "$tmp/log" || true
 if [[ $rc -ne 0 ]]; then
 	tail -n 60 "$tmp/log" >&2
-	echo "run.sh: fuzz_packet failed (exit $rc); reproducer in $artifacts" >&2
+	echo "run.sh: $target failed (exit $rc); reproducer in $artifacts" >&2
 	exit 1
 fi
-echo "run.sh: fuzz_packet ran ${secs}s with no crash"
+echo "run.sh: $target ran ${secs}s with no crash"
