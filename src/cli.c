@@ -22,6 +22,8 @@ enum {
 	OPT_FLOWS,
 	OPT_UNPRIV,
 	OPT_METRICS,
+	OPT_LOG,
+	OPT_PING_HOP,
 };
 
 /*
@@ -56,6 +58,8 @@ static const struct option longopts[] = {
     {"flows", required_argument, NULL, OPT_FLOWS},
     {"unprivileged", no_argument, NULL, OPT_UNPRIV},
     {"metrics", required_argument, NULL, OPT_METRICS},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"ping-hop", required_argument, NULL, OPT_PING_HOP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -107,6 +111,8 @@ static const char usage_text[] =
     "                         until quit)\n"
     "      --flows N          Paris flows per hop, 1-16 (default 1)\n"
     "      --unprivileged     ICMP ping / UDP sockets, no raw socket\n"
+    "      --ping-hop TTL     also ping that hop's own address each cycle\n"
+    "                         (ICMP only; the P key in the monitor)\n"
     "\n"
     "Output:\n"
     "  -r, --report           no screen; print a report at the end\n"
@@ -125,6 +131,8 @@ static const char usage_text[] =
     "      --metrics [ADDR:]PORT  serve Prometheus metrics at /metrics\n"
     "                         (ADDR default 127.0.0.1; [::1]:PORT for\n"
     "                         IPv6); without a terminal, runs headless\n"
+    "      --log FILE         append each event (route change, loss) as a\n"
+    "                         JSON line to FILE as it happens\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
@@ -410,6 +418,10 @@ apply(struct parse *ps, int c, char *arg)
 		return 0;
 	case OPT_METRICS:
 		return metrics_arg(ps, arg);
+	case OPT_LOG:
+		return text_arg(ps, arg, &o->log_file);
+	case OPT_PING_HOP:
+		return int_arg(ps, arg, 1, MAX_TTL, &o->ping_ttl);
 	case 'h':
 		o->help = true;
 		return 0;

@@ -8,6 +8,7 @@
  * next probe), so the whole path answers about one destination round trip
  * after the cycle starts.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,9 @@ struct engine {
 	struct engine_counters cnt;
 	unsigned npend;
 	struct pending pend[PENDING_MAX];
+	/* ping-the-hop (an extension: its own registry entries, flagged) */
+	int ping_ttl;           /* 0: off */
+	struct haddr ping_addr; /* what the last ping went to */
 };
 
 struct engine *
@@ -63,6 +67,7 @@ engine_new(const struct engine_config *cfg, struct transport *t, struct path *p,
 		e->cfg.probes = 1;
 	e->t = t;
 	e->p = p;
+	e->p->wall_offset_ns = cfg->wall_offset_ns;
 	e->clk = clk;
 	e->reg = registry_new();
 	e->probes_next = e->cfg.probes;
@@ -134,6 +139,38 @@ reply_rtt(const struct reply *r, const struct registry_entry *ent, bool *kernel)
 	return k_ns;
 }
 
+/* A ping-the-hop entry settled by an Echo Reply (within the timeout). */
+static void
+take_ping_reply(
+    struct engine *e, const struct reply *r, const struct registry_entry *ent)
+{
+	int64_t rtt_ns = r->rx_ns - ent->sent_ns;
+
+	if (rtt_ns < 0)
+		rtt_ns = 0;
+	if (rtt_ns > e->cfg.timeout_ns) {
+		e->cnt.late++;
+		path_ping_loss(e->p, ent->ttl);
+		return;
+	}
+	e->cnt.matched++;
+	path_ping_reply(e->p, ent->ttl, rtt_ns);
+}
+
+/*
+ * Whether r may settle the live probe ent: TTL probes by replies about the
+ * target, pings only by the Echo Reply of the address pinged.
+ */
+static bool
+reply_fits(const struct engine *e, const struct reply *r,
+    const struct registry_entry *ent)
+{
+	if (!ent->ping)
+		return addr_eq(&r->probe_dst, &e->p->target);
+	return r->kind == REPLY_DEST && addr_eq(&r->from, &e->ping_addr) &&
+	       addr_eq(&r->probe_dst, &e->ping_addr);
+}
+
 /* Records one reply that matched a live probe. */
 static void
 take_reply(
@@ -154,6 +191,11 @@ take_reply(
 	e->cnt.matched++;
 	if (kernel)
 		e->cnt.kernel_timed++;
+	if (r->kind == REPLY_UNREACH && !addr_eq(&r->from, &e->p->target)) {
+		path_reply_unreach(e->p, ent->ttl, &r->from, ent->sent_ns,
+		    rtt_ns, ent->seq, ent->flow);
+		return;
+	}
 	path_reply(e->p, ent->ttl, &r->from, ent->sent_ns, rtt_ns, ent->seq,
 	    ent->flow, r->kind == REPLY_DEST, &r->mpls);
 	path_send_clock(e->p, ent->ttl, kernel);
@@ -164,7 +206,10 @@ static void
 flush_pending(struct engine *e)
 {
 	for (unsigned i = 0; i < e->npend; i++)
-		take_reply(e, &e->pend[i].r, &e->pend[i].ent);
+		if (e->pend[i].ent.ping)
+			take_ping_reply(e, &e->pend[i].r, &e->pend[i].ent);
+		else
+			take_reply(e, &e->pend[i].r, &e->pend[i].ent);
 	e->npend = 0;
 }
 
@@ -208,8 +253,16 @@ engine_read_replies(struct engine *e)
 			continue;
 		}
 		e->cnt.replies++;
-		/* The quoted (or answering) destination must be our target. */
-		if (!addr_eq(&r.probe_dst, &e->p->target)) {
+		/* The quoted (or answering) destination must be our target
+		 * (or, for a ping-the-hop entry, the address pinged). */
+		if (!addr_eq(&r.probe_dst, &e->p->target) &&
+		    (e->ping_ttl == 0 ||
+		        !addr_eq(&r.probe_dst, &e->ping_addr))) {
+			e->cnt.foreign++;
+			continue;
+		}
+		if (registry_peek(e->reg, r.seq) != NULL &&
+		    !reply_fits(e, &r, registry_peek(e->reg, r.seq))) {
 			e->cnt.foreign++;
 			continue;
 		}
@@ -231,8 +284,12 @@ engine_expire(struct engine *e, int64_t now_ns)
 {
 	struct registry_entry ent;
 
-	while (registry_expire_one(e->reg, now_ns - e->cfg.timeout_ns, &ent))
-		path_loss(e->p, ent.ttl, ent.sent_ns, ent.seq);
+	while (registry_expire_one(e->reg, now_ns - e->cfg.timeout_ns, &ent)) {
+		if (ent.ping)
+			path_ping_loss(e->p, ent.ttl);
+		else
+			path_loss(e->p, ent.ttl, ent.sent_ns, ent.seq);
+	}
 }
 
 /*
@@ -266,6 +323,38 @@ send_one(struct engine *e, int ttl, uint16_t flow, int64_t now_ns)
 	return true;
 }
 
+/*
+ * Ping-the-hop: one Echo Request per cycle to the current responder of
+ * hop ping_ttl (none until it has answered). A failed send is a lost ping.
+ */
+static void
+send_ping(struct engine *e)
+{
+	const struct hop *h = path_hop(e->p, e->ping_ttl);
+	const struct responder *r = h != NULL ? hop_current_responder(h) : NULL;
+	struct registry_entry ent;
+	int64_t sent_ns;
+	uint16_t seq;
+
+	if (r == NULL || e->t->ops->send_ping == NULL)
+		return;
+	seq = registry_claim(e->reg, (uint8_t)e->ping_ttl, 0);
+	if (seq == 0)
+		return;
+	registry_mark_ping(e->reg, seq);
+	e->ping_addr = r->addr;
+	path_ping_sent(e->p, e->ping_ttl, &r->addr);
+	e->cnt.sent++;
+	if (e->t->ops->send_ping(e->t, &r->addr, seq, &sent_ns) == -1) {
+		e->cnt.send_errors++;
+		registry_sent(e->reg, seq, sent_ns);
+		if (registry_take(e->reg, seq, &ent))
+			path_ping_loss(e->p, e->ping_ttl);
+		return;
+	}
+	registry_sent(e->reg, seq, sent_ns);
+}
+
 static void
 start_cycle(struct engine *e, int64_t now_ns)
 {
@@ -283,6 +372,8 @@ start_cycle(struct engine *e, int64_t now_ns)
 	    now_ns - e->next_cycle_ns >= e->cfg.interval_ns)
 		e->next_cycle_ns = now_ns;
 	e->next_cycle_ns += e->cfg.interval_ns;
+	if (e->ping_ttl != 0)
+		send_ping(e);
 }
 
 void
@@ -371,6 +462,28 @@ engine_stop(struct engine *e)
 {
 	e->stopped = true;
 	e->sending = false;
+}
+
+int
+engine_ping_hop(struct engine *e, int ttl)
+{
+	if (ttl != 0 && (ttl < e->cfg.first_ttl || ttl > e->cfg.max_ttl)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ttl != 0 && (e->t->ops->send_ping == NULL ||
+	                    e->t->params.proto != PROTO_ICMP)) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	e->ping_ttl = ttl;
+	return 0;
+}
+
+int
+engine_ping_ttl(const struct engine *e)
+{
+	return e->ping_ttl;
 }
 
 void

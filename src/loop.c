@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "hoptop/loop.h"
+#include "hoptop/verdict.h"
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t winch;
@@ -196,6 +197,27 @@ names_message(struct loop_parts *lp)
 		ui_message(lp->ui, "showing %s", mode[m]);
 }
 
+/* P: pings the selected hop beside its TTL probes; P on it again stops. */
+static void
+ping_hop(struct loop_parts *lp)
+{
+	int ttl = ui_selected_ttl(lp->ui);
+
+	if (ttl == 0) {
+		ui_message(lp->ui, "select a hop first (Up/Down), then P");
+		return;
+	}
+	if (engine_ping_ttl(lp->engine) == ttl)
+		ttl = 0;
+	if (engine_ping_hop(lp->engine, ttl) == -1)
+		ui_message(lp->ui, "cannot ping hops: that needs ICMP probes "
+		                   "(-I), and a socket that can send them");
+	else if (ttl == 0)
+		ui_message(lp->ui, "stopped pinging the hop");
+	else
+		ui_message(lp->ui, "pinging hop %d from the next cycle", ttl);
+}
+
 /* + / -: one probe per hop more or fewer, or says the limit is reached. */
 static void
 probes_message(struct loop_parts *lp, int step)
@@ -245,6 +267,9 @@ apply(struct loop_parts *lp, enum ui_action a)
 			dns_enable_names(lp->dns, true);
 			want_names(lp);
 		}
+		break;
+	case UI_PING_HOP:
+		ping_hop(lp);
 		break;
 	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
 		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)
@@ -487,6 +512,29 @@ replies_due(const struct loop_parts *lp, const fd_set *r)
 	return t->ops->next_deadline(t) <= clock_now(lp->clk);
 }
 
+/*
+ * Writes the timeline events that are new since the last call to the
+ * --log file, oldest first, one JSON line each (the stream is line
+ * buffered). A reset (fewer events than written) starts again at 0.
+ */
+static void
+log_events(struct loop_parts *lp)
+{
+	const struct path *p = lp->path;
+	const struct path_event *ev;
+	char buf[VERDICT_TEXT_LEN];
+
+	if (p->nevents < lp->logged_events)
+		lp->logged_events = 0;
+	for (unsigned i = p->nevents - lp->logged_events; i-- > 0;) {
+		ev = path_event(p, i);
+		if (ev != NULL && path_event_is_timeline(ev->kind))
+			fprintf(lp->event_log, "%s\n",
+			    verdict_event_json(p, ev, buf, sizeof(buf)));
+	}
+	lp->logged_events = p->nevents;
+}
+
 static void
 draw(struct loop_parts *lp, int64_t now)
 {
@@ -499,52 +547,6 @@ draw(struct loop_parts *lp, int64_t now)
 	lp->drawn_ns = now;
 	lp->drawn_hops = lp->path->answered_hops;
 	lp->path->dirty = false;
-}
-
-/* The i-th newest event as one line: what changed, where. */
-static void
-log_event(struct loop_parts *lp, const struct path_event *ev)
-{
-	char when[32], ip[ADDR_STRLEN];
-	time_t t = time(NULL);
-	struct tm tm;
-
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	addr_str(&ev->addr, ip, sizeof(ip));
-	if (ev->kind == EV_NEW_RESPONDER)
-		fprintf(lp->event_log,
-		    "%s hoptop: %s: hop %d: new responder %s\n", when,
-		    lp->event_target, ev->ttl, ip);
-	else if (ev->new_dest_ttl == 0)
-		fprintf(lp->event_log,
-		    "%s hoptop: %s: destination TTL %d lost (%s answers at "
-		    "TTL %d)\n",
-		    when, lp->event_target, ev->old_dest_ttl, ip, ev->ttl);
-	else
-		fprintf(lp->event_log,
-		    "%s hoptop: %s: destination TTL %d -> %d\n", when,
-		    lp->event_target, ev->old_dest_ttl, ev->new_dest_ttl);
-}
-
-/* No screen: writes the events new since the last call, oldest first. */
-static void
-log_events(struct loop_parts *lp)
-{
-	const struct path *p = lp->path;
-	unsigned fresh = p->nevents - lp->logged_events;
-
-	if (p->nevents == lp->logged_events)
-		return;
-	if (p->nevents < lp->logged_events) /* reset since */
-		fresh = p->nevents;
-	for (unsigned i = fresh; i-- > 0;) {
-		const struct path_event *ev = path_event(p, i);
-
-		if (ev != NULL)
-			log_event(lp, ev);
-	}
-	lp->logged_events = p->nevents;
-	fflush(lp->event_log);
 }
 
 int
@@ -582,6 +584,8 @@ loop_run(struct loop_parts *lp)
 			want_names(lp);
 		if (lp->dns != NULL && dns_changed(lp->dns))
 			lp->path->dirty = true;
+		if (lp->event_log != NULL)
+			log_events(lp);
 		if (lp->once_out != NULL && print_settled(lp, &once_ttl, now))
 			return 0;
 		if (lp->ui != NULL) {
@@ -589,8 +593,6 @@ loop_run(struct loop_parts *lp)
 				draw(lp, now);
 		} else {
 			lp->path->dirty = false;
-			if (lp->event_log != NULL)
-				log_events(lp);
 			if (engine_done(lp->engine) && !names_pending(lp, now))
 				return 0;
 		}

@@ -48,6 +48,7 @@ struct run {
 	bool headless; /* --metrics without a terminal: no screen */
 	char host[256];
 	char target_name[256];
+	FILE *log; /* --log */
 };
 
 /*
@@ -221,8 +222,11 @@ make_engine(struct run *r)
 	c.interval_ns = (int64_t)(r->o.interval_s * NS_PER_S);
 	c.timeout_ns = (int64_t)(r->o.timeout_s * NS_PER_S);
 	c.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
+	c.wall_offset_ns = clock_real_ns() - clock_mono_ns();
 	r->p = path_new(&r->tp.target, r->o.first_ttl, r->o.max_ttl);
 	r->e = engine_new(&c, r->t, r->p, &clock_monotonic);
+	if (r->o.ping_ttl != 0)
+		engine_ping_hop(r->e, r->o.ping_ttl);
 }
 
 /* Mode defaults the command line leaves open. */
@@ -239,6 +243,20 @@ settle_options(struct options *o, char *err, size_t errlen)
 		return -1;
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
+	if (o->ping_ttl != 0 && o->proto != PROTO_ICMP) {
+		snprintf(err, errlen,
+		    "--ping-hop: pings are ICMP Echo Requests; use it with "
+		    "ICMP probes (-I), not -u or -T");
+		return -1;
+	}
+	if (o->ping_ttl != 0 &&
+	    (o->ping_ttl < o->first_ttl || o->ping_ttl > o->max_ttl)) {
+		snprintf(err, errlen,
+		    "--ping-hop: TTL %d is outside -f %d .. "
+		    "-m %d",
+		    o->ping_ttl, o->first_ttl, o->max_ttl);
+		return -1;
+	}
 	return 0;
 }
 
@@ -375,10 +393,8 @@ wire_metrics(struct run *r, struct loop_parts *lp, const struct namer *names)
 	r->metrics_hook = (struct loop_hook){
 	    hook_fds, hook_deadline, hook_process, r->metrics};
 	lp->hook = &r->metrics_hook;
-	if (r->headless) {
-		lp->event_log = stderr;
-		lp->event_target = r->target_name;
-	}
+	if (r->headless && lp->event_log == NULL)
+		lp->event_log = stderr; /* unless --log names a file */
 }
 
 /* Runs the loop in the chosen mode; returns the exit status. */
@@ -412,6 +428,7 @@ run(struct run *r)
 	lp.meta = &r->meta;
 	lp.export_dir = r->o.export_dir;
 	lp.dns_enabled = r->dns != NULL && !r->o.no_dns;
+	lp.event_log = r->log;
 	if (r->o.mode == MODE_ONCE) {
 		lp.once_out = stdout;
 		lp.once_probes = r->o.probes;
@@ -448,6 +465,23 @@ teardown(struct run *r)
 	transport_free(r->t);
 	net_prep_free(r->np);
 	netsim_free(r->ns);
+	if (r->log != NULL)
+		fclose(r->log);
+}
+
+/* --log FILE: opened for appending, line-buffered (safe to tail -f). */
+static int
+open_log(struct run *r)
+{
+	if (r->o.log_file == NULL)
+		return 0;
+	r->log = fopen(r->o.log_file, "a");
+	if (r->log == NULL)
+		return fail(EXIT_RUNTIME,
+		    "--log %s: %s (check the path and its permissions)",
+		    r->o.log_file, strerror(errno));
+	setvbuf(r->log, NULL, _IOLBF, 0);
+	return 0;
 }
 
 /*
@@ -547,6 +581,10 @@ main(int argc, char **argv)
 	    check_export_dir(r.o.export_dir, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
+	}
+	if (open_log(&r) != 0) {
+		teardown(&r);
+		return EXIT_RUNTIME;
 	}
 	fill_meta(&r);
 	make_engine(&r);

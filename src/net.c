@@ -726,6 +726,57 @@ net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 	    n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, false, p, sent_ns);
 }
 
+/*
+ * Ping-the-hop: an Echo Request to dst with TTL 64 on the ICMP socket (raw
+ * or ping). Its own sendmsg rather than send_ttl's: the destination is not
+ * the target, and it needs no send stamp beyond *sent_ns.
+ */
+static int
+net_send_ping(struct transport *t, const struct haddr *dst, uint16_t seq,
+    int64_t *sent_ns)
+{
+	struct net_transport *n = (struct net_transport *)t;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct sockaddr_storage ss;
+	uint8_t b[PACKET_MAX];
+	struct probe_spec ps;
+	struct iovec iov;
+	struct msghdr mh = {0};
+	struct cmsghdr *c;
+	int ttl = 64, v6 = t->params.family == AF_INET6;
+	ssize_t len;
+
+	*sent_ns = clock_mono_ns();
+	if (t->params.proto != PROTO_ICMP || dst->family != t->params.family) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	spec_for(n, 0, seq, &ps);
+	ps.dst = *dst;
+	len = packet_build(&ps, b, sizeof(b));
+	if (len < 0)
+		return -1;
+	t->params.ping_to = *dst;
+	iov = (struct iovec){b, (size_t)len};
+	mh.msg_name = &ss;
+	mh.msg_namelen = addr_to_sockaddr(dst, 0, &ss);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_control = cm.b;
+	mh.msg_controllen = sizeof(cm.b);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	c->cmsg_type = v6 ? IPV6_HOPLIMIT : IP_TTL;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &ttl, sizeof(int));
+	*sent_ns = clock_mono_ns();
+	return sendmsg(n->tx >= 0 ? n->tx : n->rx, &mh, 0) >= 0 ? 0 : -1;
+}
+
 /* ---- receiving ----------------------------------------------------- */
 
 /* An IPv4 control message of type4 or an IPv6 one of type6. */
@@ -1158,6 +1209,7 @@ static const struct transport_ops net_ops = {
     net_method,
     net_source,
     net_free,
+    net_send_ping,
 };
 
 /* Our address toward the target: what a connected UDP socket would use. */

@@ -657,10 +657,8 @@ reply_ttl(const struct hop *h, int k, bool dest)
  * Returns -1 if a hop before it dropped the probe (forward_loss).
  */
 static int
-walk(struct netsim *ns, const struct route *rt, const struct probe_in *pi,
-    int *k, int64_t *delay_ns)
+walk_to(struct netsim *ns, const struct route *rt, int end, int64_t *delay_ns)
 {
-	int end = pi->ttl < rt->n_hops ? pi->ttl : rt->n_hops;
 	int64_t d = 0;
 
 	for (int i = 0; i < end; i++) {
@@ -673,9 +671,56 @@ walk(struct netsim *ns, const struct route *rt, const struct probe_in *pi,
 		if (i + 1 < end && chance(ns, h->fwd_loss))
 			return -1;
 	}
-	*k = end;
 	*delay_ns = d;
 	return 0;
+}
+
+static int
+walk(struct netsim *ns, const struct route *rt, const struct probe_in *pi,
+    int *k, int64_t *delay_ns)
+{
+	*k = pi->ttl < rt->n_hops ? pi->ttl : rt->n_hops;
+	return walk_to(ns, rt, *k, delay_ns);
+}
+
+/* The router (1-based, before the target) that owns address a, or 0. */
+static int
+router_with(const struct route *rt, const struct haddr *a)
+{
+	for (int k = 1; k < rt->n_hops; k++)
+		for (int i = 0; i < rt->hops[k - 1].n_addrs; i++)
+			if (addr_eq(&rt->hops[k - 1].addrs[i], a))
+				return k;
+	return 0;
+}
+
+/*
+ * An Echo Request to router k's own address that reaches it (TTL enough):
+ * it crosses hops 1..k-1 (their forward loss) and k answers from that
+ * address unless silent or its own loss says no. Its rate limit is for
+ * the ICMP errors it generates (as Linux's icmp_ratelimit), not for Echo
+ * Replies. Not in netsim_counts (those count probes by TTL). True if the
+ * packet was such a ping (answered or not).
+ */
+static bool
+ping_router(struct netsim *ns, const struct route *rt,
+    const struct probe_in *pi, int64_t now_ns)
+{
+	int k = router_with(rt, &pi->dst);
+	const struct hop *h;
+	int64_t delay_ns;
+	struct pbuf r;
+
+	if (k == 0 || pi->ttl < k || pi->proto != icmp_proto(pi->family) ||
+	    pi->pkt[pi->iphl] != (pi->fi ? ICMP6_ECHO : ICMP4_ECHO))
+		return false;
+	h = &rt->hops[k - 1];
+	if (walk_to(ns, rt, k, &delay_ns) < 0 || h->silent ||
+	    chance(ns, h->loss))
+		return true;
+	build_echo_reply(ns, pi, &pi->dst, reply_ttl(h, k, false), &r);
+	queue_push(ns, now_ns + delay_ns, r.b, r.len);
+	return true;
 }
 
 /*
@@ -866,6 +911,8 @@ netsim_input(struct netsim *ns, const uint8_t *pkt, size_t len, int64_t now_ns)
 		ns->start_ns = now_ns;
 	}
 	rt = route_at(ns, now_ns);
+	if (ping_router(ns, rt, &pi, now_ns))
+		return 0;
 	if (walk(ns, rt, &pi, &k, &delay_ns) < 0) {
 		ns->counts[pi.ttl].fwd_lost++;
 		return 0;

@@ -18,7 +18,12 @@ hop_init(struct hop *h, int ttl)
 	memset(h, 0, sizeof(*h));
 	h->ttl = ttl;
 	stats_init(&h->st);
+	stats_init(&h->ping);
 	history_init(&h->hist);
+	for (int f = 0; f < PATH_MAX_FLOWS; f++) {
+		h->ft[f].cur = RESP_NONE;
+		h->ft[f].cand = RESP_NONE;
+	}
 }
 
 struct path *
@@ -63,6 +68,13 @@ path_reset(struct path *p)
 	memset(p->events, 0, sizeof(p->events));
 	p->nresponders = 0;
 	p->answered_hops = 0;
+	memset(p->nkind, 0, sizeof(p->nkind));
+	p->known_dest_ttl = 0;
+	p->dest_set_ns = 0;
+	p->dest_losing = false;
+	p->dest_run = 0;
+	p->dest_run_ns = 0;
+	p->dest_last_sent_ns = INT64_MIN;
 	p->dirty = true;
 }
 
@@ -85,7 +97,7 @@ path_probe_sent(struct path *p, int ttl)
 	p->dirty = true;
 }
 
-static void
+static struct path_event *
 add_event(struct path *p, enum path_event_kind kind, int64_t t_ns, int ttl,
     const struct haddr *addr, int old_dest, int new_dest)
 {
@@ -99,7 +111,61 @@ add_event(struct path *p, enum path_event_kind kind, int64_t t_ns, int ttl,
 		ev->addr = *addr;
 	ev->old_dest_ttl = old_dest;
 	ev->new_dest_ttl = new_dest;
+	ev->cycle = p->cycles;
 	p->nevents++;
+	p->nkind[kind]++;
+	return ev;
+}
+
+/* The current path starts again at ttl: counts from there on restart. */
+static void
+restart_from(struct path *p, int ttl)
+{
+	if (ttl < 1)
+		ttl = 1;
+	for (; ttl <= p->max_ttl; ttl++) {
+		p->hops[ttl].cur_received = 0;
+		p->hops[ttl].cur_lost = 0;
+	}
+}
+
+/*
+ * Route-change hysteresis for one reply of flow at hop h from responder
+ * ri: a different responder must answer that flow in PATH_ROUTE_CYCLES
+ * cycles, with no reply from the current one in between.
+ */
+static void
+track_flow(struct path *p, struct hop *h, uint16_t flow, int ri, int64_t t_ns)
+{
+	struct flow_track *ft;
+	struct path_event *ev;
+
+	if (flow >= PATH_MAX_FLOWS || ri == RESP_NONE)
+		return;
+	ft = &h->ft[flow];
+	if (ft->cur == RESP_NONE || ft->cur == ri) {
+		ft->cur = (uint8_t)ri;
+		ft->cand = RESP_NONE;
+		return;
+	}
+	if (ft->cand != ri) {
+		ft->cand = (uint8_t)ri;
+		ft->cand_cycles = 0;
+		ft->cand_cycle = p->cycles - 1;
+		ft->cand_ns = t_ns;
+	}
+	if (ft->cand_cycle != p->cycles) {
+		ft->cand_cycle = p->cycles;
+		ft->cand_cycles++;
+	}
+	if (ft->cand_cycles < PATH_ROUTE_CYCLES)
+		return;
+	ev = add_event(p, EV_ROUTE_CHANGE, ft->cand_ns, h->ttl,
+	    &h->resp[ri].addr, p->dest_ttl, p->dest_ttl);
+	ev->old_addr = h->resp[ft->cur].addr;
+	ft->cur = (uint8_t)ri;
+	ft->cand = RESP_NONE;
+	restart_from(p, h->ttl);
 }
 
 /*
@@ -158,6 +224,90 @@ update_dest(struct path *p, int ttl, bool is_dest, int64_t now_ns,
 	if (old != 0 && p->dest_ttl != old)
 		add_event(
 		    p, EV_DEST_CHANGED, now_ns, ttl, from, old, p->dest_ttl);
+	if (p->dest_ttl == old || p->dest_ttl == 0)
+		return;
+	p->dest_set_ns = now_ns;
+	if (p->dest_ttl != p->known_dest_ttl) {
+		p->dest_run = 0;
+		p->dest_last_sent_ns = INT64_MIN;
+	}
+}
+
+/*
+ * A destination TTL is confirmed by an answer from it to a probe sent
+ * after it was set: replies of one cycle that reach the target at several
+ * TTLs (sent while it was unknown) only refine it. A confirmed TTL other
+ * than the last confirmed one is a destination_change, stamped when it
+ * was set; the current path restarts from the lower of the two.
+ */
+static void
+confirm_dest(struct path *p, int ttl, bool is_dest, int64_t sent_ns,
+    const struct haddr *from)
+{
+	int known = p->known_dest_ttl;
+
+	if (!is_dest || ttl != p->dest_ttl || sent_ns < p->dest_set_ns ||
+	    ttl == known)
+		return;
+	if (known != 0) {
+		add_event(
+		    p, EV_DEST_TTL, p->dest_set_ns, ttl, from, known, ttl);
+		restart_from(p, ttl < known ? ttl : known);
+	}
+	p->known_dest_ttl = ttl;
+}
+
+/*
+ * Loss episodes at the destination, by send order (a timeout that settles
+ * an older probe after newer replies does not break their run).
+ */
+static void
+track_dest(
+    struct path *p, int ttl, bool answered, int64_t sent_ns, int64_t t_ns)
+{
+	if (p->dest_ttl == 0 || ttl != p->dest_ttl ||
+	    sent_ns < p->dest_last_sent_ns)
+		return;
+	p->dest_last_sent_ns = sent_ns;
+	if (answered != (p->dest_run > 0) || p->dest_run == 0) {
+		p->dest_run = 0;
+		p->dest_run_ns = t_ns;
+	}
+	p->dest_run += answered ? 1 : -1;
+	if (!p->dest_losing && p->dest_run <= -PATH_LOSS_RUN) {
+		p->dest_losing = true;
+		add_event(p, EV_LOSS_START, p->dest_run_ns, ttl, &p->target,
+		    p->dest_ttl, p->dest_ttl);
+	} else if (p->dest_losing && p->dest_run >= PATH_REPLY_RUN) {
+		p->dest_losing = false;
+		add_event(p, EV_LOSS_END, p->dest_run_ns, ttl, &p->target,
+		    p->dest_ttl, p->dest_ttl);
+	}
+}
+
+/* Counts one reply into hop h and its responder; returns the responder's
+ * index (RESP_NONE past HOP_MAX_RESPONDERS). */
+static int
+record_reply(struct path *p, struct hop *h, const struct haddr *from,
+    int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow,
+    const struct mpls_stack *mpls)
+{
+	int64_t now_ns = sent_ns + rtt_ns;
+	struct sample smp = {sent_ns, rtt_ns, seq, RESP_NONE};
+	int ri;
+
+	if (h->st.received == 0)
+		p->answered_hops++;
+	stats_add_reply(&h->st, rtt_ns);
+	h->cur_received++;
+	ri = find_responder(p, h, from, now_ns);
+	if (ri != RESP_NONE) {
+		update_responder(&h->resp[ri], rtt_ns, now_ns, flow, mpls);
+		smp.resp = (uint8_t)ri;
+	}
+	history_add(&h->hist, &smp);
+	p->dirty = true;
+	return ri;
 }
 
 void
@@ -167,22 +317,27 @@ path_reply(struct path *p, int ttl, const struct haddr *from, int64_t sent_ns,
 {
 	struct hop *h = hop_at(p, ttl);
 	int64_t now_ns = sent_ns + rtt_ns;
-	struct sample smp = {sent_ns, rtt_ns, seq, RESP_NONE};
 	int ri;
 
 	if (h == NULL)
 		return;
-	if (h->st.received == 0)
-		p->answered_hops++;
-	stats_add_reply(&h->st, rtt_ns);
-	ri = find_responder(p, h, from, now_ns);
-	if (ri != RESP_NONE) {
-		update_responder(&h->resp[ri], rtt_ns, now_ns, flow, mpls);
-		smp.resp = (uint8_t)ri;
-	}
-	history_add(&h->hist, &smp);
+	ri = record_reply(p, h, from, sent_ns, rtt_ns, seq, flow, mpls);
 	update_dest(p, ttl, is_dest, now_ns, from);
-	p->dirty = true;
+	confirm_dest(p, ttl, is_dest, sent_ns, from);
+	track_flow(p, h, flow, ri, now_ns);
+	track_dest(p, ttl, is_dest, sent_ns, now_ns);
+}
+
+void
+path_reply_unreach(struct path *p, int ttl, const struct haddr *from,
+    int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	record_reply(p, h, from, sent_ns, rtt_ns, seq, flow, NULL);
+	track_dest(p, ttl, false, sent_ns, sent_ns);
 }
 
 void
@@ -194,14 +349,41 @@ path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq)
 	if (h == NULL)
 		return;
 	stats_add_loss(&h->st);
+	h->cur_lost++;
 	history_add(&h->hist, &smp);
+	track_dest(p, ttl, false, sent_ns, sent_ns);
 	p->dirty = true;
+}
+
+/* Hop ttl answered from exactly one address, the same as hop other's. */
+static bool
+same_single(const struct path *p, int ttl, int other)
+{
+	const struct hop *a = &p->hops[ttl], *b = &p->hops[other];
+
+	return a->nresp == 1 && b->nresp == 1 &&
+	       addr_eq(&a->resp[0].addr, &b->resp[0].addr);
+}
+
+/*
+ * The first TTL of a run of at least PATH_FOLD_RUN hops ending at last
+ * that all answered from one and the same address (a device answering for
+ * every TTL: the end of the path as far as probing can see), or 0.
+ */
+static int
+folded_end(const struct path *p, int last)
+{
+	int first = last;
+
+	while (first - 1 >= p->first_ttl && same_single(p, first - 1, last))
+		first--;
+	return last - first + 1 >= PATH_FOLD_RUN ? first : 0;
 }
 
 int
 path_last_ttl(const struct path *p)
 {
-	int last = 0;
+	int last = 0, fold;
 
 	if (p->dest_ttl > 0)
 		return p->dest_ttl;
@@ -211,6 +393,8 @@ path_last_ttl(const struct path *p)
 			break;
 		}
 	}
+	if (last > 0 && (fold = folded_end(p, last)) != 0)
+		return fold;
 	/* One row past the last answer shows that probing goes on. */
 	if (last > 0 && last < p->max_ttl)
 		last++;
@@ -286,4 +470,70 @@ path_send_clock_name(const struct path *p)
 		u += p->hops[ttl].tx_user;
 	}
 	return clock_name(k, u);
+}
+
+void
+path_ping_sent(struct path *p, int ttl, const struct haddr *to)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	stats_add_sent(&h->ping);
+	h->ping_addr = *to;
+	p->dirty = true;
+}
+
+void
+path_ping_reply(struct path *p, int ttl, int64_t rtt_ns)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	stats_add_reply(&h->ping, rtt_ns);
+	p->dirty = true;
+}
+
+void
+path_ping_loss(struct path *p, int ttl)
+{
+	struct hop *h = hop_at(p, ttl);
+
+	if (h == NULL)
+		return;
+	stats_add_loss(&h->ping);
+	p->dirty = true;
+}
+
+bool
+path_event_is_timeline(enum path_event_kind kind)
+{
+	return kind >= EV_ROUTE_CHANGE && kind < EV_KINDS;
+}
+
+unsigned
+path_event_count(const struct path *p, enum path_event_kind kind)
+{
+	return kind >= 0 && kind < EV_KINDS ? p->nkind[kind] : 0;
+}
+
+const struct path_event *
+path_last_timeline_event(const struct path *p)
+{
+	const struct path_event *ev;
+
+	for (unsigned i = 0; (ev = path_event(p, i)) != NULL; i++)
+		if (path_event_is_timeline(ev->kind))
+			return ev;
+	return NULL;
+}
+
+const struct responder *
+hop_current_responder(const struct hop *h)
+{
+	for (int f = 0; f < PATH_MAX_FLOWS; f++)
+		if (h->ft[f].cur < h->nresp)
+			return &h->resp[h->ft[f].cur];
+	return hop_main_responder(h);
 }

@@ -72,10 +72,24 @@ registry_claim(struct registry *r, uint8_t ttl, uint16_t flow)
 	e->flow = flow;
 	e->ttl = ttl;
 	e->live = true;
+	e->ping = false;
 	if (r->live++ == 0)
 		r->tail = seq;
 	r->next = seq_after(seq);
 	return seq;
+}
+
+void
+registry_mark_ping(struct registry *r, uint16_t seq)
+{
+	if (r->e[seq].live)
+		r->e[seq].ping = true;
+}
+
+const struct registry_entry *
+registry_peek(const struct registry *r, uint16_t seq)
+{
+	return r->e[seq].live ? &r->e[seq] : NULL;
 }
 
 void

@@ -26,6 +26,7 @@
 #include <wchar.h>
 
 #include "hoptop/report.h"
+#include "hoptop/verdict.h"
 
 #define HOST_TEXT_LEN 320 /* a DNS name (255) plus " (address)" */
 #define HOST_MIN_W    30
@@ -70,7 +71,7 @@ rows_next(struct rows *it, struct row *out)
 
 		if (h == NULL)
 			continue;
-		main_r = hop_main_responder(h);
+		main_r = hop_current_responder(h);
 		if (it->next < 0) {
 			*out = (struct row){it->ttl, h, main_r, &h->st, 0};
 			it->next = 0;
@@ -460,6 +461,59 @@ text_row(FILE *f, const struct row *rw, const struct report_meta *m,
 		text_mpls(f, rw);
 }
 
+/* The verdict lines shared by text and Markdown: the sentence, then each
+ * hop whose cause is not none, with its numbers. prefix starts each. */
+static void
+verdict_lines(FILE *f, const struct path *p, const struct verdict *vd, bool md)
+{
+	char buf[VERDICT_TEXT_LEN];
+
+	fprintf(f, "%s %s\n", md ? "**Loss verdict:**" : "Loss verdict:",
+	    verdict_describe(vd, p, buf, sizeof(buf)));
+	for (int ttl = vd->first_ttl; ttl <= vd->last_ttl; ttl++) {
+		if (vd->hop[ttl].cause == CAUSE_NONE)
+			continue;
+		fprintf(f, "%shop %d %s\n", md ? "- " : "  ", ttl,
+		    verdict_explain_hop(vd, ttl, buf, sizeof(buf)));
+	}
+	for (int ttl = vd->first_ttl; ttl <= vd->last_ttl; ttl++)
+		if (path_hop(p, ttl)->ping.sent > 0)
+			fprintf(f, "%shop %d %s\n", md ? "- " : "  ", ttl,
+			    verdict_ping_text(
+			        path_hop(p, ttl), false, buf, sizeof(buf)));
+}
+
+/* The timeline events the ring holds, oldest first; "none" if none. */
+static void
+event_lines(FILE *f, const struct path *p, bool md)
+{
+	char buf[VERDICT_TEXT_LEN];
+	const struct path_event *ev;
+	int n = 0;
+
+	fputs(md ? "**Events:**" : "Events:", f);
+	for (unsigned i = p->nevents; i-- > 0;) {
+		ev = path_event(p, i);
+		if (ev == NULL || !path_event_is_timeline(ev->kind))
+			continue;
+		fprintf(f, "\n%s%s", md ? "- " : "  ",
+		    verdict_event_line(p, ev, buf, sizeof(buf)));
+		n++;
+	}
+	fputs(n == 0 ? " none\n" : "\n", f);
+}
+
+static void
+text_verdict(FILE *f, const struct path *p)
+{
+	struct verdict vd;
+
+	verdict_path(p, &vd);
+	fputc('\n', f);
+	verdict_lines(f, p, &vd, false);
+	event_lines(f, p, false);
+}
+
 int
 report_write_text(FILE *f, const struct path *p, const struct report_meta *m,
     const struct report_view *v)
@@ -477,6 +531,7 @@ report_write_text(FILE *f, const struct path *p, const struct report_meta *m,
 	rows_start(&it, p);
 	while (rows_next(&it, &rw))
 		text_row(f, &rw, m, v, hostw, asw);
+	text_verdict(f, p);
 	return finish(f);
 }
 
@@ -607,8 +662,26 @@ json_responder(const struct hop *h, const struct responder *r,
 	return o;
 }
 
+/* Ping-the-hop: {"ip", "sent", "received", "loss_pct", times}. */
 static json_t *
-json_hop(const struct hop *h, const struct report_view *v, int *bad)
+json_ping(const struct hop *h, int *bad)
+{
+	json_t *o = json_object();
+	char ip[ADDR_STRLEN];
+
+	if (o == NULL)
+		return NULL;
+	put(o, "ip", jstr(addr_str(&h->ping_addr, ip, sizeof(ip))), bad);
+	put(o, "sent", json_integer(h->ping.sent), bad);
+	put(o, "received", json_integer(h->ping.received), bad);
+	put(o, "loss_pct", json_real(stats_loss_pct(&h->ping)), bad);
+	json_times(o, &h->ping, false, bad);
+	return o;
+}
+
+static json_t *
+json_hop(const struct hop *h, const struct report_view *v,
+    const struct verdict *vd, int *bad)
 {
 	json_t *o = json_object(), *resp = json_array();
 
@@ -617,8 +690,10 @@ json_hop(const struct hop *h, const struct report_view *v, int *bad)
 		return NULL;
 	}
 	put(o, "ttl", json_integer(h->ttl), bad);
-	json_ident(o, hop_main_responder(h), v, bad);
+	json_ident(o, hop_current_responder(h), v, bad);
 	put(o, "loss_pct", json_real(stats_loss_pct(&h->st)), bad);
+	put(o, "loss_cause", jstr(verdict_cause_name(vd->hop[h->ttl].cause)),
+	    bad);
 	put(o, "sent", json_integer(h->st.sent), bad);
 	put(o, "received", json_integer(h->st.received), bad);
 	put(o, "lost", json_integer(h->st.lost), bad);
@@ -627,6 +702,8 @@ json_hop(const struct hop *h, const struct report_view *v, int *bad)
 	for (int i = 0; resp != NULL && i < h->nresp; i++)
 		push(resp, json_responder(h, &h->resp[i], v, bad), bad);
 	put(o, "responders", resp, bad);
+	if (h->ping.sent > 0)
+		put(o, "ping", json_ping(h, bad), bad);
 	return o;
 }
 
@@ -682,6 +759,47 @@ json_run(json_t *o, const struct path *p, const struct report_meta *m, int *bad)
 	put(o, "send_clock", jstr(path_send_clock_name(p)), bad);
 }
 
+/* "forward_loss": null or {from_ttl, loss_pct, low_pct, high_pct}, and
+ * "events": the timeline events the ring holds, oldest first. */
+static void
+json_verdict(
+    json_t *root, const struct path *p, const struct verdict *vd, int *bad)
+{
+	json_t *fl = json_null(), *evs = json_array(), *e;
+	char t[40], from[ADDR_STRLEN], to[ADDR_STRLEN];
+	const struct path_event *ev;
+
+	if (vd->kind == VERDICT_FORWARD && (fl = json_object()) != NULL) {
+		put(fl, "from_ttl", json_integer(vd->from_ttl), bad);
+		put(fl, "loss_pct", json_real(vd->loss * 100), bad);
+		put(fl, "low_pct", json_real(vd->low * 100), bad);
+		put(fl, "high_pct", json_real(vd->high * 100), bad);
+	}
+	put(root, "forward_loss", fl, bad);
+	for (unsigned i = p->nevents; evs != NULL && i-- > 0;) {
+		ev = path_event(p, i);
+		if (ev == NULL || !path_event_is_timeline(ev->kind) ||
+		    (e = json_object()) == NULL)
+			continue;
+		verdict_format_time(
+		    ev->t_ns + p->wall_offset_ns, true, t, sizeof(t));
+		verdict_event_from_to(ev, from, to, sizeof(from));
+		put(e, "time", jstr(t), bad);
+		put(e, "kind", jstr(verdict_event_kind_name(ev->kind)), bad);
+		put(e, "ttl", json_integer(ev->ttl), bad);
+		put(e, "from",
+		    ev->kind == EV_DEST_TTL ? json_integer(ev->old_dest_ttl)
+		                            : jstr(from),
+		    bad);
+		put(e, "to",
+		    ev->kind == EV_DEST_TTL ? json_integer(ev->new_dest_ttl)
+		                            : jstr(to),
+		    bad);
+		push(evs, e, bad);
+	}
+	put(root, "events", evs, bad);
+}
+
 /*
  * Times are ms as JSON reals, printed with 15 significant digits: exact for
  * any whole number of ns below 1e15 (and shortest: 0.1, not
@@ -693,8 +811,10 @@ report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
 {
 	json_t *root = json_object(), *hops = json_array();
 	int bad = 0, rc, last = path_last_ttl(p);
+	struct verdict vd;
 
 	v = view_or_default(v);
+	verdict_path(p, &vd);
 	if (root == NULL || hops == NULL) {
 		json_decref(root);
 		json_decref(hops);
@@ -704,8 +824,10 @@ report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
 	json_run(root, p, m, &bad);
 	for (int ttl = p->first_ttl; ttl <= last; ttl++)
 		if (path_hop(p, ttl) != NULL)
-			push(hops, json_hop(path_hop(p, ttl), v, &bad), &bad);
+			push(hops, json_hop(path_hop(p, ttl), v, &vd, &bad),
+			    &bad);
 	put(root, "hops", hops, &bad);
+	json_verdict(root, p, &vd, &bad);
 	if (bad > 0) {
 		json_decref(root);
 		errno = ENOMEM;
@@ -766,7 +888,7 @@ csv_num(bool have, double x, char *buf, size_t len)
 
 static const char *const csv_titles[] = {"ttl", "responder", "ip", "hostname",
     "asn", "loss_pct", "sent", "received", "last_ms", "avg_ms", "best_ms",
-    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms", "method"};
+    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms", "loss_cause", "method"};
 
 /* ttl, responder, ip, hostname, asn. */
 static void
@@ -787,7 +909,7 @@ csv_ident(FILE *f, const struct row *rw, const struct report_view *v)
 
 static void
 csv_row(FILE *f, const struct row *rw, const struct report_view *v,
-    const struct report_meta *m)
+    const struct report_meta *m, const struct verdict *vd)
 {
 	const struct stats *s = rw->st;
 	bool hop = rw->index == 0, have = s->received > 0;
@@ -806,6 +928,8 @@ csv_row(FILE *f, const struct row *rw, const struct report_view *v,
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		csv_field(
 		    f, csv_num(have, vals[i] / 1e6, buf, sizeof(buf)), false);
+	csv_field(
+	    f, hop ? verdict_cause_name(vd->hop[rw->ttl].cause) : "", false);
 	/* "simulated" marks a simulated path on every row. */
 	csv_field(f, m->method != NULL ? m->method : "", false);
 	fputs("\r\n", f);
@@ -824,15 +948,17 @@ report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
 {
 	struct rows it;
 	struct row rw;
+	struct verdict vd;
 
 	v = view_or_default(v);
+	verdict_path(p, &vd);
 	errno = 0;
 	for (size_t i = 0; i < sizeof(csv_titles) / sizeof(csv_titles[0]); i++)
 		csv_field(f, csv_titles[i], i == 0);
 	fputs("\r\n", f);
 	rows_start(&it, p);
 	while (rows_next(&it, &rw))
-		csv_row(f, &rw, v, m);
+		csv_row(f, &rw, v, m, &vd);
 	return finish(f);
 }
 
@@ -923,6 +1049,18 @@ md_row(FILE *f, const struct row *rw, const struct report_meta *m,
 	fputc('\n', f);
 }
 
+static void
+md_verdict(FILE *f, const struct path *p)
+{
+	struct verdict vd;
+
+	verdict_path(p, &vd);
+	fputc('\n', f);
+	verdict_lines(f, p, &vd, true);
+	fputc('\n', f);
+	event_lines(f, p, true);
+}
+
 int
 report_write_markdown(FILE *f, const struct path *p,
     const struct report_meta *m, const struct report_view *v)
@@ -937,6 +1075,7 @@ report_write_markdown(FILE *f, const struct path *p,
 	rows_start(&it, p);
 	while (rows_next(&it, &rw))
 		md_row(f, &rw, m, v);
+	md_verdict(f, p);
 	return finish(f);
 }
 

@@ -56,6 +56,35 @@ sim_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 	return netsim_input(s->ns, s->buf, (size_t)n, *sent_ns);
 }
 
+/* Ping-the-hop: an Echo Request to dst with TTL 255 (ICMP only). */
+static int
+sim_send_ping(struct transport *t, const struct haddr *dst, uint16_t seq,
+    int64_t *sent_ns)
+{
+	struct sim *s = (struct sim *)t;
+	const struct transport_params *tp = &t->params;
+	struct probe_spec ps = {.family = tp->family,
+	    .proto = PROTO_ICMP,
+	    .src = s->src,
+	    .dst = *dst,
+	    .ident = tp->ident,
+	    .seq = seq,
+	    .tos = tp->tos,
+	    .cookie = tp->cookie};
+	ssize_t n;
+
+	*sent_ns = clock_now(s->clk);
+	if (tp->proto != PROTO_ICMP || dst->family != tp->family) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	t->params.ping_to = *dst;
+	n = packet_build_ip(&ps, 255, s->ip_id++, s->buf, sizeof(s->buf));
+	if (n < 0)
+		return -1;
+	return netsim_input(s->ns, s->buf, (size_t)n, *sent_ns);
+}
+
 /*
  * Pops due replies until one is ours. Every pop removes a packet, so the
  * loop ends when the queue has nothing more due.
@@ -119,6 +148,7 @@ static const struct transport_ops sim_ops = {
     .method = sim_method,
     .source = sim_source,
     .free = sim_free,
+    .send_ping = sim_send_ping,
 };
 
 /*

@@ -115,13 +115,21 @@ kind_of(const struct transport_params *tp, const struct pkt_reply *pr)
 	}
 }
 
+/* An Echo Reply from the hop that send_ping pinged. */
+static bool
+is_ping_reply(const struct transport_params *tp, const struct pkt_reply *pr)
+{
+	return pr->kind == PKT_ECHO_REPLY && addr_is_set(&tp->ping_to) &&
+	       addr_eq(&pr->probe_dst, &tp->ping_to);
+}
+
 bool
 transport_check_reply(const struct transport_params *tp,
     const struct pkt_reply *pr, bool any_ident, struct reply *r)
 {
 	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
 	    !ident_ours(tp, pr, any_ident) ||
-	    !addr_eq(&pr->probe_dst, &tp->target) ||
+	    !(addr_eq(&pr->probe_dst, &tp->target) || is_ping_reply(tp, pr)) ||
 	    !transport_cookie_ok(tp, pr))
 		return false;
 	memset(r, 0, sizeof(*r));

@@ -27,6 +27,7 @@
 #include "hoptop/column.h"
 #include "hoptop/names.h"
 #include "hoptop/ui.h"
+#include "hoptop/verdict.h"
 
 #define MIN_COLS       50
 #define MIN_ROWS       10
@@ -39,8 +40,8 @@
 #define KEY_ESC        27
 #define KEY_CTRL_L     12
 
-enum pair { PAIR_YELLOW = 1, PAIR_RED };
-enum panel { PANEL_NONE = 0, PANEL_DETAILS, PANEL_HELP };
+enum pair { PAIR_YELLOW = 1, PAIR_RED, PAIR_CYAN };
+enum panel { PANEL_NONE = 0, PANEL_DETAILS, PANEL_HELP, PANEL_EVENTS };
 
 struct ui {
 	bool open;  /* between ui_open and ui_close */
@@ -56,8 +57,10 @@ struct ui {
 	int first_ttl, last_ttl; /* hops shown by the last draw */
 	char msg[256];
 	bool drawn;
-	int64_t drawn_ns;    /* monotonic, from ui_mark_drawn */
-	time_t drawn_wall_s; /* the clock shown by the last draw */
+	int64_t drawn_ns;             /* monotonic, from ui_mark_drawn */
+	time_t drawn_wall_s;          /* the clock shown by the last draw */
+	struct verdict vd;            /* the loss verdict of the last draw */
+	char event[VERDICT_TEXT_LEN]; /* its newest timeline event, or "" */
 };
 
 /* One terminal per process: the fatal hook needs to find it anyway. */
@@ -313,12 +316,26 @@ draw_hints(const struct ui *u, int y, int w)
 	put_text(u, y, 0, w, buf);
 }
 
+/* The newest event in words, then the keys to see more. */
+static void
+draw_event_status(const struct ui *u, int y, int w)
+{
+	int x = put_attr(u, y, 0, w, u->event, A_BOLD);
+
+	put_text(u, y, x, w - x, "   l events  ? help");
+}
+
 /* The last line: the message, or hints for what is on screen. */
 static void
 draw_status(const struct ui *u, int rows, int cols)
 {
 	if (u->msg[0] != '\0')
 		put_attr(u, rows - 1, 0, cols - 1, u->msg, A_BOLD);
+	else if (u->panel == PANEL_NONE && u->event[0] != '\0')
+		draw_event_status(u, rows - 1, cols - 1);
+	else if (u->panel == PANEL_EVENTS)
+		put_text(u, rows - 1, 0, cols - 1,
+		    u->utf8 ? "Esc/\u23ce/q/l close" : "Esc/Enter/q/l close");
 	else if (u->panel == PANEL_HELP)
 		put_text(u, rows - 1, 0, cols - 1,
 		    "press any key to close the help");
@@ -575,12 +592,57 @@ draw_responder(const struct ui *u, struct table *t, int y, const struct hop *h,
 	draw_cells(u, &t->l, y, &r->st, true);
 }
 
+/*
+ * The hop's loss cause: its letter just right of the Loss% field, and the
+ * field coloured by it (reply cyan, forward red; none and unknown keep the
+ * colour by amount). Without colours the letter says it. No '?' on a hop
+ * that lost nothing yet.
+ */
+static void
+draw_loss_mark(const struct ui *u, const struct layout *l, int y, int ttl)
+{
+	enum loss_cause c = u->vd.hop[ttl].cause;
+	char mark[2] = {verdict_cause_letter(c), '\0'};
+	int i, w;
+
+	if (ttl < u->vd.first_ttl || ttl > u->vd.last_ttl)
+		return;
+	/* "?" only where there is loss to wonder about. */
+	if (c == CAUSE_UNKNOWN && u->vd.hop[ttl].lost == 0)
+		mark[0] = ' ';
+	for (i = 0; i < l->n && l->ids[i] != COL_LOSS; i++)
+		;
+	if (i == l->n)
+		return;
+	w = column_get(COL_LOSS)->width;
+	put_attr(u, y, l->colx[i] + w, 1, mark, A_BOLD);
+	if (!u->color || (c != CAUSE_REPLY && c != CAUSE_FORWARD))
+		return;
+	mvchgat(y, l->colx[i], w + 1, c == CAUSE_FORWARD ? A_BOLD : A_NORMAL,
+	    c == CAUSE_FORWARD ? PAIR_RED : PAIR_CYAN, NULL);
+}
+
+/* "[ping 0.0% 8.0ms]" at the right end of the host field of a pinged hop. */
+static void
+draw_ping_tag(
+    const struct ui *u, const struct layout *l, int y, const struct hop *h)
+{
+	char tag[64];
+	int w;
+
+	verdict_ping_text(h, true, tag, sizeof(tag));
+	w = (int)strlen(tag);
+	if (w == 0 || w + 2 > l->hostw)
+		return;
+	put_attr(u, y, l->hostx + l->hostw - w - 1, w + 1, tag, A_BOLD);
+}
+
 /* A hop: its line, its MPLS labels, then its other responders. */
 static void
 draw_hop(const struct ui *u, struct table *t, int ttl)
 {
 	const struct hop *h = path_hop(t->p, ttl);
-	const struct responder *m = h ? hop_main_responder(h) : NULL;
+	const struct responder *m = h ? hop_current_responder(h) : NULL;
 	int idx[HOP_MAX_RESPONDERS], i, n, y = next_row(t);
 	char buf[512];
 
@@ -595,6 +657,10 @@ draw_hop(const struct ui *u, struct table *t, int ttl)
 		put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
 		if (h != NULL)
 			draw_cells(u, &t->l, y, &h->st, false);
+		if (h != NULL)
+			draw_loss_mark(u, &t->l, y, ttl);
+		if (h != NULL)
+			draw_ping_tag(u, &t->l, y, h);
 		if (ttl == u->sel_ttl)
 			mvchgat(y, 0, -1, A_REVERSE, 0, NULL);
 	}
@@ -903,6 +969,11 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 		    hop_send_clock(h), h->tx_kernel, h->tx_user);
 		box_line(u, &b, buf, 0);
 	}
+	box_line(u, &b,
+	    verdict_explain_hop(&u->vd, u->sel_ttl, buf, sizeof(buf)), 0);
+	if (h->ping.sent > 0)
+		box_line(
+		    u, &b, verdict_ping_text(h, false, buf, sizeof(buf)), 0);
 	if (h->nresp == 0) {
 		box_line(u, &b, "no reply from this hop yet", 0);
 		return;
@@ -913,6 +984,43 @@ draw_details(const struct ui *u, const struct path *p, const struct namer *n,
 	nr = sort_responders(h, idx);
 	for (i = 0; i < nr; i++)
 		detail_responder(u, &b, n, h, &h->resp[idx[i]]);
+}
+
+/* The events panel: the verdict, then the timeline, newest first. */
+static void
+draw_events(const struct ui *u, const struct path *p, int rows, int cols)
+{
+	struct box b = {
+	    ROW_TABLE_HEAD - 1, 0, rows - ROW_TABLE_HEAD, cols, ROW_TABLE_HEAD};
+	const struct path_event *ev;
+	char buf[TEXT_MAX];
+	int n = 0;
+
+	draw_box(u, &b, " Events ");
+	snprintf(buf, sizeof(buf), "Loss: ");
+	verdict_describe(&u->vd, p, buf + 6, sizeof(buf) - 6);
+	box_line(u, &b, buf, A_BOLD);
+	for (unsigned i = 0; (ev = path_event(p, i)) != NULL; i++) {
+		if (!path_event_is_timeline(ev->kind))
+			continue;
+		box_line(u, &b, verdict_event_line(p, ev, buf, sizeof(buf)), 0);
+		n++;
+	}
+	if (n == 0)
+		box_line(u, &b, "no route changes or loss episodes yet", 0);
+}
+
+/* Row 3: the path verdict in words (red and bold for forwarding loss). */
+static void
+draw_summary(const struct ui *u, const struct path *p, int cols)
+{
+	char buf[VERDICT_TEXT_LEN + 8] = "Loss: ";
+	attr_t a = u->vd.kind != VERDICT_FORWARD ? 0
+	           : u->color                    ? COLOR_PAIR(PAIR_RED) | A_BOLD
+	                                         : A_BOLD;
+
+	verdict_describe(&u->vd, p, buf + 6, sizeof(buf) - 6);
+	put_attr(u, ROW_TABLE_HEAD - 1, 0, cols, buf, a);
 }
 
 /* ---- keys ---- */
@@ -986,6 +1094,13 @@ act_details(struct ui *u)
 }
 
 static enum ui_action
+act_events(struct ui *u)
+{
+	u->panel = u->panel == PANEL_EVENTS ? PANEL_NONE : PANEL_EVENTS;
+	return UI_REDRAW;
+}
+
+static enum ui_action
 act_help(struct ui *u)
 {
 	u->panel = PANEL_HELP;
@@ -1045,6 +1160,8 @@ static const struct key_binding keys[] = {
     {KEY_UP, act_up, UI_NONE, "Up Down", "select a hop"},
     {KEY_DOWN, act_down, UI_NONE, NULL, NULL},
     {'\n', act_details, UI_NONE, "Enter", "hop details"},
+    {'l', act_events, UI_NONE, "l", "events: route changes, loss"},
+    {'P', NULL, UI_PING_HOP, "P", "ping the selected hop (again: stop)"},
     {'\r', act_details, UI_NONE, NULL, NULL},
     {KEY_ENTER, act_details, UI_NONE, NULL, NULL},
     {KEY_ESC, act_unselect, UI_NONE, "Esc", "clear selection"},
@@ -1055,16 +1172,24 @@ static const struct key_binding keys[] = {
 };
 #define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))
 
-/* The help screen: the key table in as many columns as the height needs. */
+/*
+ * The help screen: the key table in as many columns as the height needs;
+ * the title goes when leaving it out saves a column.
+ */
 static void
 draw_help(const struct ui *u, int rows, int cols)
 {
-	int i, k = 0, n = 0, per = rows - 2, ncol, colw;
+	int i, k = 0, n = 0, per = rows - 2, ncol, colw, top = 1;
 	char buf[160];
 
-	put_attr(u, 0, 0, cols, "hoptop keys", A_BOLD);
 	for (i = 0; i < NKEYS; i++)
 		n += keys[i].label != NULL;
+	if ((n + per - 1) / per > (n + per) / (per + 1)) {
+		per++;
+		top = 0;
+	} else {
+		put_attr(u, 0, 0, cols, "hoptop keys", A_BOLD);
+	}
 	ncol = (n + per - 1) / per;
 	colw = cols / (ncol > 0 ? ncol : 1);
 	for (i = 0; i < NKEYS; i++) {
@@ -1072,7 +1197,7 @@ draw_help(const struct ui *u, int rows, int cols)
 			continue;
 		snprintf(
 		    buf, sizeof(buf), "%-7s %s", keys[i].label, keys[i].help);
-		put_text(u, 1 + k % per, (k / per) * colw, colw - 1, buf);
+		put_text(u, top + k % per, (k / per) * colw, colw - 1, buf);
 		k++;
 	}
 }
@@ -1118,7 +1243,7 @@ ui_handle_key(struct ui *u, int key)
 		u->panel = PANEL_NONE;
 		return UI_REDRAW;
 	}
-	if (u->panel == PANEL_DETAILS &&
+	if ((u->panel == PANEL_DETAILS || u->panel == PANEL_EVENTS) &&
 	    (key == 'q' || key == KEY_ESC || is_enter(key))) {
 		u->panel = PANEL_NONE;
 		return UI_REDRAW;
@@ -1180,11 +1305,17 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	struct table t;
 	int ttl;
 
+	u->event[0] = '\0';
+	if (p != NULL) {
+		verdict_path(p, &u->vd);
+		verdict_latest_event(p, u->event, sizeof(u->event));
+	}
 	if (h != NULL)
 		draw_header(u, h, cols);
 	draw_status(u, rows, cols);
 	if (p == NULL)
 		return;
+	draw_summary(u, p, cols);
 	u->first_ttl = p->first_ttl;
 	u->last_ttl = path_last_ttl(p);
 	if (u->sel_ttl != 0 && u->sel_ttl < u->first_ttl)
@@ -1208,6 +1339,8 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	draw_more(u, &t, cols);
 	if (u->panel == PANEL_DETAILS)
 		draw_details(u, p, n, rows, cols);
+	if (u->panel == PANEL_EVENTS)
+		draw_events(u, p, rows, cols);
 }
 
 void
@@ -1279,6 +1412,7 @@ setup_screen(struct ui *u, const struct ui_config *cfg)
 		bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
 		init_pair(PAIR_YELLOW, COLOR_YELLOW, bg);
 		init_pair(PAIR_RED, COLOR_RED, bg);
+		init_pair(PAIR_CYAN, COLOR_CYAN, bg);
 	}
 }
 
@@ -1454,4 +1588,10 @@ enum name_mode
 ui_name_mode(const struct ui *u)
 {
 	return u ? u->names : NAMES_HOST;
+}
+
+int
+ui_selected_ttl(const struct ui *u)
+{
+	return u != NULL ? u->sel_ttl : 0;
 }

@@ -7,7 +7,8 @@
 # colours (tmux capture-pane -e), turns it into HTML (aha --black, in a page
 # with DejaVu Sans Mono on a dark background) and renders that with headless
 # chromium. Shots: demo-table, demo-jitter, demo-help, demo-details (the
-# ECMP hop, with --flows 8 so its responders show), demo-history.
+# ECMP hop, with --flows 8 so its responders show), demo-history,
+# demo-verdict (tests/data/scenarios/fwdloss.json: both kinds of loss).
 # As root, with tests/integration/lab.sh: chain-table too (a real chain of
 # namespaces, prefix "e2eshot"; removed afterwards). Needs tmux, aha,
 # chromium, python3. Nothing leaves the machine.
@@ -144,6 +145,16 @@ e2e_wait_gone 'hoptop keys' 3
 sleep 12 # more history
 e2e_keys d
 e2e_wait_for '[▁▂▃▄▅▆▇█]' 3 && sleep 0.3 && shot demo-history
+e2e_kill
+
+# ---- loss verdicts: forwarding loss from hop 6, reply loss at hop 7 ----
+e2e_start $COLS $ROWS "$HOPTOP --demo $HOPTOP_SRC/tests/data/scenarios/fwdloss.json -i 0.1"
+if e2e_wait_for '^Loss: forwarding loss .* from hop 6' 30; then
+	sleep 3
+	shot demo-verdict
+else
+	e2e_fail "verdict: no forwarding-loss verdict"
+fi
 e2e_kill
 
 # ---- optional: a real chain of namespaces (root only) ----

@@ -100,6 +100,10 @@ expect_one(struct options *o, const char *key, const char *v)
 		o->asn_zone = s;
 	else if (strcmp(key, "export") == 0)
 		o->export_dir = s;
+	else if (strcmp(key, "log") == 0)
+		o->log_file = s;
+	else if (strcmp(key, "ping") == 0)
+		o->ping_ttl = atoi(v);
 	else if (strcmp(key, "demo") == 0)
 		o->demo = true;
 	else if (strcmp(key, "no_dns") == 0)
@@ -159,7 +163,8 @@ assert_options(const struct options *g, const struct options *w, int row)
 	    g->proto != w->proto || g->port != w->port || g->demo != w->demo ||
 	    g->show_asn != w->show_asn || g->show_mpls != w->show_mpls ||
 	    g->flows != w->flows || g->method != w->method ||
-	    g->help != w->help || g->version != w->version)
+	    g->help != w->help || g->version != w->version ||
+	    g->ping_ttl != w->ping_ttl)
 		fail_msg("row %d: mode %d fmt %d m %d f %d w %g q %d n %d "
 		         "i %g c %ld fam %d proto %d P %d demo %d z %d e %d "
 		         "flows %d method %d h %d V %d",
@@ -171,6 +176,7 @@ assert_options(const struct options *g, const struct options *w, int row)
 	assert_str_or_null(g->demo_file, w->demo_file, "demo_file", row);
 	assert_str_or_null(g->asn_zone, w->asn_zone, "asn_zone", row);
 	assert_str_or_null(g->export_dir, w->export_dir, "export_dir", row);
+	assert_str_or_null(g->log_file, w->log_file, "log_file", row);
 }
 
 struct ok_case {
@@ -225,6 +231,9 @@ static const struct ok_case ok_cases[] = {
     {{"--aslookup", "--mpls", "--flows=1", "--export-dir=d", "host"},
         "target=host asn mpls flows=1 export=d"},
     {{"--as-zone", "asn.example", "host"}, "target=host asn zone=asn.example"},
+    {{"--log", "ev.jsonl", "host"}, "target=host log=ev.jsonl"},
+    {{"--log=/tmp/e.log", "--demo"}, "demo log=/tmp/e.log"},
+    {{"--ping-hop", "4", "host"}, "target=host ping=4"},
     {{"-h"}, "help"},
     {{"--help", "a", "b"}, "help target=a"},
     {{"-V"}, "version"},
@@ -345,6 +354,8 @@ static const struct err_case err_cases[] = {
     {{"-4", "-6", "h"}, "-4 and -6 conflict (choose one address family)"},
     {{"--demo=", "h"}, "--demo: the value is empty"},
     {{"-o", "", "h"}, "-o: the value is empty"},
+    {{"--log", "", "h"}, "--log: the value is empty"},
+    {{"h", "--log"}, "--log needs a value (see hoptop --help)"},
 };
 
 static void
@@ -530,8 +541,9 @@ test_cli_usage_lists_every_option(void **state)
 	    "-4", "-6", "-I, --icmp", "-u, --udp", "-T, --tcp", "-P, --port",
 	    "-f, --first-ttl", "-o, --export-dir", "--demo [FILE]",
 	    "-z, --aslookup", "--as-zone ZONE", "-e, --mpls", "--flows N",
-	    "--unprivileged", "--metrics [ADDR:]PORT", "-h, --help",
-	    "-V, --version", "usage: hoptop [options] TARGET"};
+	    "--unprivileged", "--log FILE", "--ping-hop TTL",
+	    "--metrics [ADDR:]PORT", "-h, --help", "-V, --version",
+	    "usage: hoptop [options] TARGET"};
 	const char *u = cli_usage();
 	const char *line = u;
 

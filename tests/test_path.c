@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -55,6 +56,14 @@ static const struct dest_case dest_cases[] = {
     {"no dest: last answer plus one", {R(1, "10.0.0.1"), R(3, "10.0.0.3")}, 0,
         0, 0, 0, 4},
     {"no dest: answer at max ttl", {R(10, "10.0.0.10")}, 0, 0, 0, 0, 10},
+    {"no dest: one device at every ttl from 3 folds",
+        {R(1, "10.0.0.1"), R(3, "10.0.0.9"), R(4, "10.0.0.9"), R(5, "10.0.0.9"),
+            R(6, "10.0.0.9")},
+        0, 0, 0, 0, 3},
+    {"no dest: two alike at the end do not fold",
+        {R(1, "10.0.0.1"), R(3, "10.0.0.9"), R(4, "10.0.0.9")}, 0, 0, 0, 0, 5},
+    {"no dest: a gap breaks the run",
+        {R(3, "10.0.0.9"), R(5, "10.0.0.9"), R(6, "10.0.0.9")}, 0, 0, 0, 0, 7},
     {"ttl out of range ignored", {R(0, "10.0.0.1"), R(11, "10.0.0.1")}, 0, 0, 0,
         0, 1},
 };
@@ -381,12 +390,14 @@ test_path_event_ring_newest_first(void **state)
 		path_reply(p, 4, &r, 0, MS, 3, 0, false, NULL);
 	}
 	/* Each pass: learn 5 (no event: unknown before), lower to 4, forget.
-	 * The first pass also sees a new responder at hop 4. */
+	 * The first pass also sees a new responder at hop 4. No answer to a
+	 * probe sent after a TTL was set confirms one: no EV_DEST_TTL. */
 	assert_int_equal(p->nevents, 81);
 	assert_int_equal(path_event(p, 0)->new_dest_ttl, 0);
 	assert_int_equal(path_event(p, 1)->new_dest_ttl, 4);
 	assert_int_equal(path_event(p, 1)->t_ns, 40 * MS);
 	assert_int_equal(path_event(p, 3)->t_ns, 39 * MS);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 0);
 	assert_non_null(path_event(p, PATH_MAX_EVENTS - 1));
 	assert_null(path_event(p, PATH_MAX_EVENTS));
 	path_free(p);
@@ -420,6 +431,296 @@ test_path_counts_responders_and_answered_hops(void **state)
 	path_free(p);
 }
 
+/* ---- route changes and loss episodes (timeline, with hysteresis) ---- */
+
+struct route_case {
+	const char *name;
+	const char
+	    *flows[3]; /* per flow: hop 3's responder per cycle; '.' lost */
+	unsigned changes;
+	char cur;      /* the row's responder at the end */
+	int at_cycle;  /* cycle of the newest change's first reply; -1 none */
+	char from, to; /* the newest change */
+};
+
+static const struct route_case route_cases[] = {
+    {"steady", {"AAAAAA"}, 0, 'A', -1, 0, 0},
+    {"one stray reply", {"AAABAAAA"}, 0, 'A', -1, 0, 0},
+    {"two strays", {"AABBAAAA"}, 0, 'A', -1, 0, 0},
+    {"change holds 3 cycles", {"AAABBB"}, 1, 'B', 3, 'A', 'B'},
+    {"a loss in between", {"AAAB.BB"}, 1, 'B', 3, 'A', 'B'},
+    {"change and back", {"AAABBBBAAA"}, 2, 'A', 7, 'B', 'A'},
+    {"per-packet flapping", {"ABABABAB"}, 0, 'A', -1, 0, 0},
+    {"ECMP: flows apart", {"AAAAAA", "BBBBBB", "CCCCCC"}, 0, 'A', -1, 0, 0},
+    {"one flow moves", {"AAAAAA", "BBBCCC"}, 1, 'A', 3, 'B', 'C'},
+    {"new path before any", {"...BBB"}, 0, 'B', -1, 0, 0},
+};
+
+static struct haddr
+letter_addr(char c)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "10.0.3.%d", c == '.' ? 99 : c - 'A' + 1);
+	return A(buf);
+}
+
+/* Runs one case: hop 3 of a path whose target is at TTL 5. */
+static struct path *
+run_route_case(const struct route_case *c)
+{
+	struct haddr target = A("192.0.2.99");
+	struct path *p = path_new(&target, 1, 8);
+	size_t len = strlen(c->flows[0]);
+
+	for (size_t cy = 0; cy < len; cy++) {
+		p->cycles = (unsigned)cy + 1;
+		for (int f = 0; f < 3 && c->flows[f] != NULL; f++) {
+			int64_t t = (int64_t)cy * 1000 * MS;
+			struct haddr a = letter_addr(c->flows[f][cy]);
+
+			path_probe_sent(p, 3);
+			if (c->flows[f][cy] == '.')
+				path_loss(p, 3, t, 1);
+			else
+				path_reply(p, 3, &a, t, MS, 1, (uint16_t)f,
+				    false, NULL);
+		}
+	}
+	return p;
+}
+
+static void
+test_path_route_change_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(route_cases) / sizeof(route_cases[0]);
+	     i++) {
+		const struct route_case *c = &route_cases[i];
+		struct path *p = run_route_case(c);
+		const struct path_event *ev = path_last_timeline_event(p);
+		const struct hop *h = path_hop(p, 3);
+		struct haddr cur = letter_addr(c->cur);
+
+		assert_int_equal(path_event_count(p, EV_ROUTE_CHANGE),
+		    p->nkind[EV_ROUTE_CHANGE]);
+		if (p->nkind[EV_ROUTE_CHANGE] != c->changes)
+			fail_msg("%s: %u changes, want %u", c->name,
+			    p->nkind[EV_ROUTE_CHANGE], c->changes);
+		if (!addr_eq(&hop_current_responder(h)->addr, &cur))
+			fail_msg("%s: wrong current responder", c->name);
+		if (c->at_cycle < 0) {
+			assert_null(ev);
+		} else {
+			struct haddr from = letter_addr(c->from),
+			             to = letter_addr(c->to);
+
+			assert_non_null(ev);
+			assert_int_equal(ev->kind, EV_ROUTE_CHANGE);
+			assert_int_equal(ev->ttl, 3);
+			assert_int_equal(
+			    ev->t_ns, (int64_t)c->at_cycle * 1000 * MS + MS);
+			/* Stamped with the cycle that confirmed it. */
+			assert_true(ev->cycle >=
+			            (unsigned)c->at_cycle + PATH_ROUTE_CYCLES);
+			if (!addr_eq(&ev->old_addr, &from) ||
+			    !addr_eq(&ev->addr, &to))
+				fail_msg("%s: wrong from/to", c->name);
+		}
+		path_free(p);
+	}
+}
+
+/* A confirmed change restarts the current-path counts from its hop on. */
+static void
+test_path_route_change_restarts_counts(void **state)
+{
+	struct haddr target = A("192.0.2.99");
+	struct path *p = path_new(&target, 1, 8);
+	struct haddr a = A("10.0.0.1"), b = A("10.0.0.2"), c = A("10.0.0.3");
+
+	(void)state;
+	for (unsigned cy = 1; cy <= 6; cy++) {
+		p->cycles = cy;
+		path_reply(p, 1, &a, cy * MS, MS, 1, 0, false, NULL);
+		path_reply(
+		    p, 2, cy <= 3 ? &b : &c, cy * MS, MS, 2, 0, false, NULL);
+		path_loss(p, 3, cy * MS, 3);
+	}
+	assert_int_equal(p->nkind[EV_ROUTE_CHANGE], 1);
+	assert_int_equal(path_hop(p, 1)->cur_received, 6);
+	/* Confirmed in cycle 6: hop 2 counts from there; hop 3's loss of
+	 * cycle 6 came after. */
+	assert_int_equal(path_hop(p, 2)->cur_received, 0);
+	assert_int_equal(path_hop(p, 2)->st.received, 6);
+	assert_int_equal(path_hop(p, 3)->cur_lost, 1);
+	assert_int_equal(path_hop(p, 3)->st.lost, 6);
+	path_free(p);
+}
+
+struct episode_case {
+	const char *name;
+	const char *dest;  /* per cycle at the target: r answered, x lost */
+	const char *kinds; /* S = loss start, E = loss end, in order */
+	int at[4];         /* cycle of each event */
+};
+
+static const struct episode_case episode_cases[] = {
+    {"no loss", "rrrrrr", "", {0}},
+    {"four lost are not an episode", "rrxxxxrrr", "", {0}},
+    {"five lost start one", "rrxxxxxrrr", "SE", {2, 7}},
+    {"not ended by two replies", "rxxxxxrrxrrr", "SE", {1, 9}},
+    {"still losing", "rxxxxxxxxx", "S", {1}},
+    {"two episodes", "xxxxxrrrxxxxxrrr", "SESE", {0, 5, 8, 13}},
+};
+
+static void
+run_episode(struct path *p, const char *dest)
+{
+	struct haddr target = p->target, r1 = A("10.0.0.1");
+
+	for (size_t cy = 0; dest[cy] != '\0'; cy++) {
+		int64_t t = (int64_t)cy * 1000 * MS;
+
+		p->cycles = (unsigned)cy + 1;
+		path_reply(p, 1, &r1, t, MS, 1, 0, false, NULL);
+		if (dest[cy] == 'r')
+			path_reply(p, 2, &target, t, MS, 2, 0, true, NULL);
+		else
+			path_loss(p, 2, t, 2);
+	}
+}
+
+static void
+test_path_loss_episode_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(episode_cases) / sizeof(episode_cases[0]);
+	     i++) {
+		const struct episode_case *c = &episode_cases[i];
+		struct haddr target = A("192.0.2.99");
+		struct path *p = path_new(&target, 1, 8);
+		size_t n = strlen(c->kinds), k = 0;
+
+		/* The destination must be known first. */
+		path_reply(p, 2, &target, -5000 * MS, MS, 9, 0, true, NULL);
+		run_episode(p, c->dest);
+		for (unsigned j = p->nevents; j-- > 0;) {
+			const struct path_event *ev = path_event(p, j);
+			int64_t t;
+
+			if (ev->kind != EV_LOSS_START &&
+			    ev->kind != EV_LOSS_END)
+				continue;
+			if (k >= n ||
+			    ev->kind != (c->kinds[k] == 'S' ? EV_LOSS_START
+			                                    : EV_LOSS_END))
+				fail_msg("%s: event %zu wrong", c->name, k);
+			/* Start: the first lost probe's send time; end: the
+			 * first answer's arrival. */
+			t = (int64_t)c->at[k] * 1000 * MS +
+			    (ev->kind == EV_LOSS_END ? MS : 0);
+			if (ev->t_ns != t || ev->ttl != 2)
+				fail_msg("%s: event %zu at %lld ttl %d",
+				    c->name, k, (long long)ev->t_ns, ev->ttl);
+			k++;
+		}
+		if (k != n)
+			fail_msg("%s: %zu events, want %zu", c->name, k, n);
+		path_free(p);
+	}
+}
+
+/* A timeout settling an older probe after newer answers is not counted
+ * into their run: the end of an episode is not undone by it. */
+static void
+test_path_loss_episode_send_order(void **state)
+{
+	struct haddr target = A("192.0.2.99");
+	struct path *p = path_new(&target, 1, 8);
+
+	(void)state;
+	path_reply(p, 2, &target, 0, MS, 1, 0, true, NULL);
+	for (int i = 1; i <= 5; i++)
+		path_loss(p, 2, i * 1000 * MS, 2);
+	assert_true(p->dest_losing);
+	path_reply(p, 2, &target, 7000 * MS, MS, 3, 0, true, NULL);
+	path_reply(p, 2, &target, 8000 * MS, MS, 4, 0, true, NULL);
+	path_loss(p, 2, 6000 * MS, 5); /* sent before them, settled now */
+	path_reply(p, 2, &target, 9000 * MS, MS, 6, 0, true, NULL);
+	assert_false(p->dest_losing);
+	assert_int_equal(p->nkind[EV_LOSS_END], 1);
+	assert_int_equal(path_last_timeline_event(p)->t_ns, 7001 * MS);
+	path_free(p);
+}
+
+/* The path grows from 2 to 4 hops: a destination_change 2 -> 4 once a
+ * probe sent after it was learned confirms it; not a loss episode. */
+static void
+test_path_dest_ttl_event(void **state)
+{
+	struct haddr target = A("192.0.2.99"), r3 = A("10.0.0.3");
+	struct path *p = path_new(&target, 1, 8);
+	const struct path_event *ev;
+
+	(void)state;
+	path_reply(p, 3, &target, 0, MS, 1, 0, true, NULL);
+	/* Refined by a probe of the same round: no event. */
+	path_reply(p, 2, &target, 0, 2 * MS, 1, 0, true, NULL);
+	assert_int_equal(p->dest_ttl, 2);
+	path_reply(p, 2, &target, 500 * MS, MS, 1, 0, true, NULL);
+	assert_int_equal(p->known_dest_ttl, 2); /* confirmed */
+	path_reply(p, 3, &target, 700 * MS, MS, 1, 0, true, NULL);
+	path_reply(p, 2, &r3, 800 * MS, MS, 1, 0, false, NULL);
+	path_reply(p, 3, &r3, 1000 * MS, MS, 2, 0, false, NULL);
+	assert_int_equal(p->dest_ttl, 0);
+	assert_null(path_last_timeline_event(p)); /* forgotten: no news yet */
+	path_reply(p, 4, &target, 2000 * MS, MS, 3, 0, true, NULL);
+	assert_null(path_last_timeline_event(p)); /* not confirmed yet */
+	path_reply(p, 4, &target, 2500 * MS, MS, 3, 0, true, NULL);
+	ev = path_last_timeline_event(p);
+	assert_non_null(ev);
+	assert_int_equal(ev->kind, EV_DEST_TTL);
+	assert_int_equal(ev->old_dest_ttl, 2);
+	assert_int_equal(ev->new_dest_ttl, 4);
+	assert_int_equal(ev->t_ns, 2001 * MS);
+	assert_int_equal(p->nkind[EV_LOSS_START], 0);
+	/* Relearning the same TTL is no event. */
+	path_reply(p, 4, &r3, 3000 * MS, MS, 4, 0, false, NULL);
+	path_reply(p, 4, &target, 4000 * MS, MS, 5, 0, true, NULL);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 1);
+	path_free(p);
+}
+
+/* A link down answered by "network unreachable" from a router: the hop
+ * counts the reply, the destination TTL stays, and at the target's TTL it
+ * is an unanswered probe: a loss episode, which ends with the answers. */
+static void
+test_path_unreach_is_a_loss_episode(void **state)
+{
+	struct haddr target = A("192.0.2.99"), r2 = A("10.0.0.2");
+	struct path *p = path_new(&target, 1, 8);
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		path_reply(p, 4, &target, i * 1000 * MS, MS, 1, 0, true, NULL);
+	for (int i = 3; i < 9; i++)
+		path_reply_unreach(p, 4, &r2, i * 1000 * MS, MS, 1, 0);
+	assert_int_equal(p->dest_ttl, 4);
+	assert_int_equal(path_hop(p, 4)->st.received, 9);
+	assert_int_equal(path_hop(p, 4)->nresp, 2);
+	assert_true(
+	    addr_eq(&hop_current_responder(path_hop(p, 4))->addr, &target));
+	assert_int_equal(p->nkind[EV_LOSS_START], 1);
+	assert_int_equal(path_last_timeline_event(p)->t_ns, 3000 * MS);
+	for (int i = 9; i < 12; i++)
+		path_reply(p, 4, &target, i * 1000 * MS, MS, 1, 0, true, NULL);
+	assert_int_equal(p->nkind[EV_LOSS_END], 1);
+	assert_int_equal(p->nkind[EV_ROUTE_CHANGE], 0);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 0);
+	path_free(p);
+}
+
 int
 main(void)
 {
@@ -436,6 +737,12 @@ main(void)
 	    cmocka_unit_test(test_hop_main_responder_tie_first),
 	    cmocka_unit_test(test_path_event_ring_newest_first),
 	    cmocka_unit_test(test_path_counts_responders_and_answered_hops),
+	    cmocka_unit_test(test_path_route_change_table),
+	    cmocka_unit_test(test_path_route_change_restarts_counts),
+	    cmocka_unit_test(test_path_loss_episode_table),
+	    cmocka_unit_test(test_path_loss_episode_send_order),
+	    cmocka_unit_test(test_path_dest_ttl_event),
+	    cmocka_unit_test(test_path_unreach_is_a_loss_episode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

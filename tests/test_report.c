@@ -683,19 +683,19 @@ test_report_write_csv_quoting(void **state)
 
 	const char *head = "ttl,responder,ip,hostname,asn,loss_pct,sent,"
 	                   "received,last_ms,avg_ms,best_ms,worst_ms,stdev_ms,"
-	                   "jitter_ms,jint_ms,method\r\n";
+	                   "jitter_ms,jint_ms,loss_cause,method\r\n";
 
 	assert_true(strncmp(out, head, strlen(head)) == 0);
 	/* The quoted name, and a responder row: no asn, loss or sent. */
 	assert_non_null(
 	    strstr(out, "\r\n3,1,10.201.1.9,"
 	                "\"we,\"\"ird\"\"|host.lab\",,,,4,"
-	                "4.0,4.0,4.0,4.0,0.0,0.0,0.0,raw socket\r\n"));
+	                "4.0,4.0,4.0,4.0,0.0,0.0,0.0,,raw socket\r\n"));
 	assert_non_null(
-	    strstr(out, "\r\n2,0,,,,100.0,10,0,,,,,,,,raw socket\r\n"));
+	    strstr(out, "\r\n2,0,,,,100.0,10,0,,,,,,,,reply,raw socket\r\n"));
 	assert_non_null(strstr(out, "\r\n1,0,10.201.0.1,gw.lab,64500,0.0,10,"
 	                            "10,1.9,1.45,1.0,1.9,0.302765,0.1,"
-	                            "0.044058,raw socket\r\n"));
+	                            "0.044058,none,raw socket\r\n"));
 	/* No bare LF: every line ends in CRLF. */
 	for (char *c = strchr(out, '\n'); c != NULL; c = strchr(c + 1, '\n'))
 		assert_int_equal(c[-1], '\r');

@@ -21,6 +21,7 @@
 #include "hoptop/engine.h"
 #include "hoptop/netsim.h"
 #include "hoptop/sim.h"
+#include "hoptop/verdict.h"
 
 #define SCENARIOS  HOPTOP_TEST_DATA "/scenarios"
 #define T0         (1000 * NS_PER_S) /* an arbitrary monotonic start */
@@ -1287,6 +1288,301 @@ test_sim_demo_twenty_cycles_match_counts(void **state)
 	json_decref(root);
 }
 
+/* ---- loss verdicts and the timeline ---- */
+
+/* causes: one letter per TTL first..dest (' ' none, R, F, ?). */
+static void
+check_verdict(const struct run *r, const char *causes, enum verdict_kind kind,
+    int from_ttl)
+{
+	struct verdict v;
+	char got[PATH_MAX_TTL + 1] = "";
+	int n = 0;
+
+	verdict_path(r->p, &v);
+	for (int ttl = v.first_ttl; ttl <= v.last_ttl; ttl++)
+		got[n++] = verdict_cause_letter(v.hop[ttl].cause);
+	if (strcmp(got, causes) != 0 || v.kind != kind ||
+	    v.from_ttl != from_ttl)
+		fail_msg("causes \"%s\" kind %d from %d, want \"%s\" %d %d",
+		    got, v.kind, v.from_ttl, causes, kind, from_ttl);
+}
+
+static unsigned
+timeline_events(const struct path *p)
+{
+	return p->nkind[EV_ROUTE_CHANGE] + p->nkind[EV_DEST_TTL] +
+	       p->nkind[EV_LOSS_START] + p->nkind[EV_LOSS_END];
+}
+
+static void
+test_sim_verdict_reply_loss_only(void **state)
+{
+	static const int fams[] = {AF_INET, AF_INET6};
+	static const enum probe_proto protos[] = {PROTO_ICMP, PROTO_UDP};
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct opts o = {.family = fams[i],
+		    .proto = protos[i],
+		    .probes = 1,
+		    .flows = 1,
+		    .count = 100};
+		struct xscen *xs;
+		struct run r;
+
+		run_file(&r, "replyloss.json", &o, &xs);
+		check_counts(&r, false);
+		/* Hop 3 (rate limit) and hop 5 (40% of its replies). */
+		check_verdict(&r, "  R R  ", VERDICT_NONE, 0);
+		assert_int_equal(path_hop(r.p, 7)->st.lost, 0);
+		assert_int_equal(timeline_events(r.p), 0);
+		run_free(&r);
+		free(xs);
+	}
+}
+
+static void
+test_sim_verdict_forward_loss_with_ratelimit_downstream(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 100};
+	struct xscen *xs;
+	struct verdict v;
+	struct run r;
+	const struct hop *dest;
+	double lo, hi;
+
+	(void)state;
+	run_file(&r, "fwdloss.json", &o, &xs);
+	check_counts(&r, false);
+	/* Hop 5 drops what it forwards: loss begins at TTL 6; hop 7's rate
+	 * limit on top is reply loss and does not move the start. */
+	check_verdict(&r, "     FRFF", VERDICT_FORWARD, 6);
+	verdict_path(r.p, &v);
+	dest = path_hop(r.p, 9);
+	/* At the target's numbers, whose interval holds the scenario's 20%. */
+	assert_true(fabs(v.loss - (double)dest->st.lost / 100) < 1e-12);
+	verdict_wilson(dest->st.lost, 100, VERDICT_Z, &lo, &hi);
+	assert_true(v.low == lo && v.high == hi);
+	assert_true(v.low < 0.2 && v.high > 0.2);
+	assert_int_equal(timeline_events(r.p), 0);
+	run_free(&r);
+	free(xs);
+}
+
+static void
+test_sim_verdict_small_loss_not_called(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 60};
+	struct xscen *xs;
+	struct run r;
+
+	(void)state;
+	run_file(&r, "smallloss.json", &o, &xs);
+	check_counts(&r, false);
+	/* The run did lose a probe beyond hop 3 (so the case is real). */
+	assert_true(path_hop(r.p, 6)->st.lost >= 1);
+	check_verdict(&r, "      ", VERDICT_NONE, 0);
+	run_free(&r);
+	free(xs);
+}
+
+/* The skip-th oldest event of kind at ttl (any if 0); asserts its time is
+ * in [from, from + width) after T0 (width 0: 1 s). */
+static void
+check_timeline_in(const struct run *r, enum path_event_kind kind, int ttl,
+    int skip, int64_t from_ns, int64_t width_ns)
+{
+	const struct path_event *ev = find_event(r->p, kind, ttl, skip);
+
+	if (ev == NULL)
+		fail_msg("no event %d at ttl %d (#%d)", kind, ttl, skip);
+	if (ev->t_ns < T0 + from_ns || ev->t_ns >= T0 + from_ns + width_ns)
+		fail_msg("event %d at ttl %d: t %lld", kind, ttl,
+		    (long long)(ev->t_ns - T0));
+}
+
+static void
+check_timeline_at(const struct run *r, enum path_event_kind kind, int ttl,
+    int skip, int64_t from_ns)
+{
+	check_timeline_in(r, kind, ttl, skip, from_ns, NS_PER_S);
+}
+
+static void
+test_sim_pathchange_timeline(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 40};
+	struct xscen *xs;
+	struct run r;
+	const struct path_event *ev;
+
+	(void)state;
+	run_file(&r, "pathchange.json", &o, &xs);
+	/* Out at 5 s (hops 3-5 move, the target 5 -> 6), back at 15 s. */
+	assert_int_equal(r.p->nkind[EV_ROUTE_CHANGE], 6);
+	for (int ttl = 3; ttl <= 5; ttl++) {
+		check_timeline_at(&r, EV_ROUTE_CHANGE, ttl, 0, 5 * NS_PER_S);
+		check_timeline_at(&r, EV_ROUTE_CHANGE, ttl, 1, 15 * NS_PER_S);
+	}
+	ev = find_event(r.p, EV_ROUTE_CHANGE, 5, 0);
+	assert_true(addr_eq(&ev->old_addr, &xs->target));
+	assert_true(addr_eq(&ev->addr, &xs->r[1].h[5].addrs[0]));
+	assert_int_equal(r.p->nkind[EV_DEST_TTL], 2);
+	/* At 5 s the old target's TTL times out in transit (forgotten); the
+	 * next cycle probes on and learns 6. */
+	check_timeline_in(&r, EV_DEST_TTL, 0, 0, 5 * NS_PER_S, 2 * NS_PER_S);
+	ev = find_event(r.p, EV_DEST_TTL, 0, 0);
+	assert_int_equal(ev->old_dest_ttl, 5);
+	assert_int_equal(ev->new_dest_ttl, 6);
+	check_timeline_in(&r, EV_DEST_TTL, 0, 1, 15 * NS_PER_S, 2 * NS_PER_S);
+	/* A route change is not loss: none anywhere, no loss episode, and
+	 * the verdict on the current path is clean. */
+	for (int ttl = 1; ttl <= r.p->max_ttl; ttl++)
+		assert_int_equal(path_hop(r.p, ttl)->st.lost, 0);
+	assert_int_equal(r.p->nkind[EV_LOSS_START], 0);
+	check_verdict(&r, "     ", VERDICT_NONE, 0);
+	/* The rows show the current responders. */
+	assert_true(addr_eq(&hop_current_responder(path_hop(r.p, 3))->addr,
+	    &xs->r[2].h[3].addrs[0]));
+	run_free(&r);
+	free(xs);
+}
+
+static void
+test_sim_ecmp_flows_are_no_route_change(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 4,
+	    .count = 30};
+	struct xscen *xs;
+	struct run r;
+
+	(void)state;
+	run_file(&r, "ecmp.json", &o, &xs);
+	assert_true(path_hop(r.p, 5)->nresp > 1);
+	assert_true(r.p->nkind[EV_NEW_RESPONDER] > 0);
+	assert_int_equal(timeline_events(r.p), 0);
+	check_verdict(&r, "      ", VERDICT_NONE, 0);
+	run_free(&r);
+	free(xs);
+}
+
+static void
+test_sim_linkdown_loss_episode(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 30};
+	struct xscen *xs;
+	struct run r;
+
+	(void)state;
+	run_file(&r, "linkdown.json", &o, &xs);
+	assert_int_equal(path_hop(r.p, 5)->st.lost, 10);
+	assert_int_equal(r.p->dest_ttl, 5);
+	assert_int_equal(r.p->nkind[EV_LOSS_START], 1);
+	assert_int_equal(r.p->nkind[EV_LOSS_END], 1);
+	/* Stamped with the first lost probe and the first answer. */
+	check_timeline_at(&r, EV_LOSS_START, 5, 0, 10 * NS_PER_S);
+	check_timeline_at(&r, EV_LOSS_END, 5, 0, 20 * NS_PER_S);
+	assert_int_equal(r.p->nkind[EV_ROUTE_CHANGE], 0);
+	assert_false(r.p->dest_losing);
+	run_free(&r);
+	free(xs);
+}
+
+/*
+ * Ping-the-hop on the reply-loss path: hop 3 limits the Time Exceeded it
+ * sends, not its Echo Replies (as Linux's icmp_ratelimit), so its pings
+ * all come back, at its RTT, while its TTL probes mostly go unanswered.
+ * The TTL probes' numbers are the same as without the pings.
+ */
+static void
+test_sim_ping_hop_beside_ttl_probes(void **state)
+{
+	struct opts o = {.family = AF_INET,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 30};
+	struct xscen *xs;
+	struct run r, plain;
+	const struct hop *h;
+	struct engine_counters ec;
+
+	(void)state;
+	json_decref(load_json("replyloss.json"));
+	run_start(&r, load_netsim("replyloss.json"), &o);
+	assert_int_equal(engine_ping_hop(r.e, 3), 0);
+	assert_int_equal(engine_ping_ttl(r.e), 3);
+	run_all(&r);
+	h = path_hop(r.p, 3);
+	/* The first cycle has no responder to ping yet. */
+	assert_true(h->ping.sent >= 28 && h->ping.sent <= 29);
+	assert_int_equal(h->ping.received, h->ping.sent);
+	assert_int_equal(h->ping.best_ns, 8 * NS_PER_MS);
+	assert_int_equal(h->ping.worst_ns, 8 * NS_PER_MS);
+	assert_true(stats_loss_pct(&h->st) > 30.0);
+	assert_int_equal(path_hop(r.p, 2)->ping.sent, 0);
+	engine_counters(r.e, &ec);
+	assert_int_equal(ec.foreign, 0);
+	assert_int_equal(ec.duplicates, 0);
+	run_file(&plain, "replyloss.json", &o, &xs);
+	for (int ttl = 1; ttl <= 7; ttl++)
+		check_same_stats(
+		    &path_hop(r.p, ttl)->st, &path_hop(plain.p, ttl)->st);
+	run_free(&plain);
+	run_free(&r);
+	free(xs);
+}
+
+/* Hop 5 drops 40% of its own replies: its pings too; off again with 0. */
+static void
+test_sim_ping_hop_lossy_and_off(void **state)
+{
+	struct opts o = {.family = AF_INET6,
+	    .proto = PROTO_ICMP,
+	    .probes = 1,
+	    .flows = 1,
+	    .count = 100};
+	struct run r;
+	const struct hop *h;
+
+	(void)state;
+	run_start(&r, load_netsim("replyloss.json"), &o);
+	assert_int_equal(engine_ping_hop(r.e, 5), 0);
+	run_all(&r);
+	h = path_hop(r.p, 5);
+	assert_true(h->ping.sent >= 98);
+	assert_int_equal(stats_pending(&h->ping), 0);
+	assert_true(
+	    stats_loss_pct(&h->ping) > 25.0 && stats_loss_pct(&h->ping) < 55.0);
+	assert_int_equal(engine_ping_hop(r.e, 0), 0);
+	assert_int_equal(engine_ping_hop(r.e, 31), -1);
+	run_free(&r);
+	o.proto = PROTO_UDP;
+	run_start(&r, load_netsim("replyloss.json"), &o);
+	assert_int_equal(engine_ping_hop(r.e, 3), -1); /* ICMP only */
+	run_free(&r);
+}
+
 int
 main(void)
 {
@@ -1305,6 +1601,15 @@ main(void)
 	    cmocka_unit_test(test_sim_pathchange_new_hops_show_up),
 	    cmocka_unit_test(test_sim_hostile_hop_changes_no_statistic),
 	    cmocka_unit_test(test_sim_demo_twenty_cycles_match_counts),
+	    cmocka_unit_test(test_sim_verdict_reply_loss_only),
+	    cmocka_unit_test(
+	        test_sim_verdict_forward_loss_with_ratelimit_downstream),
+	    cmocka_unit_test(test_sim_verdict_small_loss_not_called),
+	    cmocka_unit_test(test_sim_pathchange_timeline),
+	    cmocka_unit_test(test_sim_ecmp_flows_are_no_route_change),
+	    cmocka_unit_test(test_sim_linkdown_loss_episode),
+	    cmocka_unit_test(test_sim_ping_hop_beside_ttl_probes),
+	    cmocka_unit_test(test_sim_ping_hop_lossy_and_off),
 	};
 	size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);

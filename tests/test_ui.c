@@ -579,8 +579,12 @@ test_ui_draw_loss_colours(void **state)
 	assert_int_not_equal(PAIR_NUMBER(mvinch(6, x) & A_COLOR), 0);
 	pair_content((short)PAIR_NUMBER(mvinch(6, x) & A_COLOR), &fg, &bg);
 	assert_int_equal(fg, COLOR_YELLOW);
+	/* Hop 3 never answers but hop 4 does: reply loss, cyan, 'R'. Hop 2
+	 * lost one probe: not told from zero, coloured by amount, no mark. */
 	pair_content((short)PAIR_NUMBER(mvinch(8, x) & A_COLOR), &fg, &bg);
-	assert_int_equal(fg, COLOR_RED);
+	assert_int_equal(fg, COLOR_CYAN);
+	assert_int_equal(mvinch(8, x + 1) & A_CHARTEXT, 'R');
+	assert_int_equal(mvinch(6, x + 1) & A_CHARTEXT, ' ');
 	assert_int_equal(PAIR_NUMBER(mvinch(5, x) & A_COLOR), 0);
 	assert_true(mvinch(4, 2) & A_BOLD); /* the table header */
 	term_close();
@@ -591,6 +595,86 @@ test_ui_draw_loss_colours(void **state)
 	assert_int_equal(PAIR_NUMBER(mvinch(6, x) & A_COLOR), 0);
 	assert_int_equal(PAIR_NUMBER(mvinch(8, x) & A_COLOR), 0);
 	assert_true(mvinch(8, x) & A_BOLD);
+	assert_int_equal(mvinch(8, x + 1) & A_CHARTEXT, 'R'); /* the marker */
+	term_close();
+}
+
+/*
+ * 60 cycles: hop 2 moves from 10.78.1.1 to 10.78.1.2 at cycle 10, hop 3
+ * loses 2 of every 5 of its replies, hop 4 is the target.
+ */
+static struct path *
+verdict_path_sample(void)
+{
+	struct haddr t = ip("10.78.9.9"), a1 = ip("10.78.0.1"),
+	             a2 = ip("10.78.1.1"), b2 = ip("10.78.1.2"),
+	             a3 = ip("10.78.7.2");
+	struct path *p = P = path_new(&t, 1, 30);
+	uint16_t seq = 0;
+
+	/* monotonic 0 = 2026-12-02T12:03:04.500Z */
+	p->wall_offset_ns = 1796212984500LL * NS_PER_MS;
+	for (int i = 0; i < 60; i++) {
+		int64_t t0 = (i + 1) * NS_PER_S;
+
+		p->cycles = (unsigned)i + 1;
+		for (int ttl = 1; ttl <= 4; ttl++)
+			path_probe_sent(p, ttl);
+		path_reply(p, 1, &a1, t0, NS_PER_MS, seq++, 0, false, NULL);
+		path_reply(p, 2, i < 10 ? &a2 : &b2, t0, 2 * NS_PER_MS, seq++,
+		    0, false, NULL);
+		if (i % 5 < 2)
+			path_loss(p, 3, t0, seq++);
+		else
+			path_reply(p, 3, &a3, t0, 3 * NS_PER_MS, seq++, 0,
+			    false, NULL);
+		path_reply(p, 4, &t, t0, 4 * NS_PER_MS, seq++, 0, true, NULL);
+	}
+	return p;
+}
+
+static void
+test_ui_draw_verdict_and_events(void **state)
+{
+	struct ui_config c = config(NAMES_ADDR, false);
+	struct ui_header h = header();
+	struct path *p = verdict_path_sample();
+	int y;
+
+	(void)state;
+	term_open(100, 30, ASCII, &c);
+	draw(p, &h);
+	assert_string_equal(
+	    row(3), "Loss: no forwarding loss; hop 3 limits its replies");
+	/* The row shows the current responder; the old one stays below. */
+	assert_int_equal(find_start("  2. 10.78.1.2"), 6);
+	assert_int_equal(find_start("     `- 10.78.1.1"), 7);
+	y = find_start("  3. 10.78.7.2");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(y), "40.0%R"));
+	/* The status line says the latest event (cycle 11 at 12:03:15.502). */
+	assert_int_equal(
+	    find_start("route changed 12:03:15 at hop 2   l events  ? help"),
+	    29);
+	assert_int_equal(press("l"), UI_REDRAW);
+	draw(p, &h);
+	assert_row(" Events ");
+	assert_row("Loss: no forwarding loss; hop 3 limits its replies");
+	assert_row("2026-12-02T12:03:15.502Z route_change ttl 2: 10.78.1.1 -> "
+	           "10.78.1.2");
+	assert_row("Esc/Enter/q/l close");
+	assert_int_equal(press("l"), UI_REDRAW);
+	draw(p, &h);
+	assert_no_row(" Events ");
+	/* The details panel explains the hop's verdict with its numbers. */
+	ui_handle_key(T.u, KEY_DOWN);
+	ui_handle_key(T.u, KEY_DOWN);
+	ui_handle_key(T.u, KEY_DOWN);
+	assert_int_equal(press("\n"), UI_REDRAW);
+	draw(p, &h);
+	assert_row(" Hop 3 ");
+	assert_row(
+	    "reply loss: 18 of 48 lost (37.5%, 99% interval 22.1-56.0%)");
 	term_close();
 }
 
@@ -1106,6 +1190,41 @@ test_ui_next_redraw_limits_rate(void **state)
 	term_close();
 }
 
+/* P passes the ping action with the selected hop; a pinged hop's row and
+ * details show its ping loss and RTT beside its Time Exceeded loss. */
+static void
+test_ui_ping_hop_key_and_tag(void **state)
+{
+	struct ui_config c = config(NAMES_ADDR, false);
+	struct ui_header h = header();
+	struct path *p = P = sample_path();
+	struct haddr a2 = ip("10.78.1.1");
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		path_ping_sent(p, 2, &a2);
+	for (int i = 0; i < 3; i++)
+		path_ping_reply(p, 2, 4 * NS_PER_MS);
+	path_ping_loss(p, 2);
+	term_open(100, 30, ASCII, &c);
+	assert_int_equal(ui_selected_ttl(T.u), 0);
+	assert_int_equal(press("P"), UI_PING_HOP);
+	draw(p, &h);
+	ui_handle_key(T.u, KEY_DOWN);
+	ui_handle_key(T.u, KEY_DOWN);
+	assert_int_equal(ui_selected_ttl(T.u), 2);
+	draw(p, &h);
+	assert_non_null(strstr(row(6), "10.78.1.1"));
+	assert_non_null(strstr(row(6), "[ping 25.0% 4.0ms]   10.0%"));
+	assert_null(strstr(row(5), "[ping"));
+	assert_int_equal(press("\n"), UI_REDRAW);
+	draw(p, &h);
+	assert_row(
+	    "ping 10.78.1.1: 25.0% of 4 lost, avg 4.0 ms (Time Exceeded: "
+	    "10.0% lost)");
+	term_close();
+}
+
 int
 main(void)
 {
@@ -1120,6 +1239,9 @@ main(void)
 	    cmocka_unit_test_teardown(test_ui_draw_table_rows, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_responder_utf8, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_loss_colours, teardown),
+	    cmocka_unit_test_teardown(
+	        test_ui_draw_verdict_and_events, teardown),
+	    cmocka_unit_test_teardown(test_ui_ping_hop_key_and_tag, teardown),
 	    cmocka_unit_test_teardown(test_ui_read_key_names_cycle, teardown),
 	    cmocka_unit_test_teardown(test_ui_draw_long_name_cut, teardown),
 	    cmocka_unit_test_teardown(

@@ -14,9 +14,13 @@ _hoptop()
 		COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 		return
 		;;
+	--log)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	-m | --max-hops | -q | --probes | -i | --interval | -w | --timeout | \
 	-c | --count | -P | --port | -f | --first-ttl | --flows | --as-zone | \
-	--metrics)
+	--ping-hop | --metrics)
 		return
 		;;
 	esac
@@ -24,9 +28,9 @@ _hoptop()
 		COMPREPLY=($(compgen -W '-4 -6 -I --icmp -u --udp -T --tcp
 			-P --port -f --first-ttl -m --max-hops -q --probes
 			-i --interval -w --timeout -c --count --flows
-			--unprivileged -r --report -j --json -C --csv --markdown
+			--unprivileged --ping-hop -r --report -j --json -C --csv --markdown
 			--once -n --no-dns -z --aslookup --as-zone -e --mpls
-			-o --export-dir --demo --metrics -h --help -V --version' -- "$cur"))
+			-o --export-dir --demo --metrics --log -h --help -V --version' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -A hostname -- "$cur"))

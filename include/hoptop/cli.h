@@ -33,6 +33,8 @@ struct options {
 	bool show_mpls;         /* -e */
 	int flows;              /* --flows, 1..16 */
 	enum net_method method; /* --unprivileged */
+	const char *log_file;   /* --log FILE: events as JSON lines */
+	int ping_ttl;           /* --ping-hop TTL; 0 = none */
 	bool help, version;
 	const char *target;
 	/* --metrics [ADDR:]PORT: serve /metrics (NULL: not asked for). */

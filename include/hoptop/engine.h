@@ -20,6 +20,9 @@ struct engine_config {
 	int64_t timeout_ns;  /* unanswered this long: lost */
 	int64_t gap_ns;      /* between sends inside a cycle; 0 = at once */
 	unsigned count;      /* cycles to run; 0 = until stopped */
+	/* CLOCK_REALTIME minus the engine clock, for event wall-clock times
+	 * (main: clock_real_ns() - clock_mono_ns(); tests: a fixed value). */
+	int64_t wall_offset_ns;
 };
 
 struct engine;
@@ -49,6 +52,15 @@ unsigned engine_cycles(const struct engine *e);
 bool engine_done(const struct engine *e);
 /* Stops starting cycles (Ctrl-C in report mode); in-flight ones may end. */
 void engine_stop(struct engine *e);
+/*
+ * Ping-the-hop: from the next cycle on, also one ICMP Echo Request per
+ * cycle to the current responder of hop ttl (0: stop), with its own
+ * registry entries; the results go to that hop's ping statistics. Returns
+ * 0, or -1 with errno EPROTONOSUPPORT (not an ICMP transport, or one
+ * without send_ping) or EINVAL (ttl outside first..max).
+ */
+int engine_ping_hop(struct engine *e, int ttl);
+int engine_ping_ttl(const struct engine *e); /* 0: off */
 /* Counters for tests and benchmarks. */
 struct engine_counters {
 	uint64_t sent, replies, matched, foreign, duplicates, late, send_errors;

@@ -44,9 +44,12 @@ struct loop_parts {
 	FILE *once_out;
 	int once_probes;
 	const struct report_view *once_view;
-	int once_errno;  /* out: why a --once line could not be written, or 0 */
-	int64_t done_ns; /* internal: when the engine finished */
-	int64_t drawn_ns;     /* internal: the last draw */
+	int once_errno; /* out: why a --once line could not be written, or 0 */
+	/* --log: every timeline event as one JSON line (NULL: none). */
+	FILE *event_log;
+	unsigned logged_events; /* internal: path events written so far */
+	int64_t done_ns;        /* internal: when the engine finished */
+	int64_t drawn_ns;       /* internal: the last draw */
 	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
 	unsigned named_resp;  /* internal: responders when names were asked */
 	unsigned named_cycle; /* internal: cycle when names were asked */
@@ -54,10 +57,6 @@ struct loop_parts {
 
 	/* Other fds in the loop (the metrics server). */
 	const struct loop_hook *hook; /* NULL: none */
-	/* No screen: path events are written here as they happen, or NULL. */
-	FILE *event_log;
-	const char *event_target; /* the target named in the log lines */
-	unsigned logged_events;   /* internal: events written so far */
 };
 
 /*

@@ -15,6 +15,16 @@
 #define PATH_MAX_TTL       255
 #define HOP_MAX_RESPONDERS 16
 #define PATH_MAX_EVENTS    64
+#define PATH_MAX_FLOWS     16 /* flows tracked for route changes */
+/* Hysteresis: a flow's new responder at a hop must answer in this many
+ * cycles (without its old one answering in between) to be a route change. */
+#define PATH_ROUTE_CYCLES 3
+/* Destination loss episodes: this many probes in a row (by send time) lost
+ * start one; this many answered in a row end it. */
+#define PATH_LOSS_RUN  5
+#define PATH_REPLY_RUN 3
+/* This many last hops answering from one address fold into the first. */
+#define PATH_FOLD_RUN 3
 
 struct responder {
 	struct haddr addr;
@@ -22,6 +32,14 @@ struct responder {
 	uint64_t flows;            /* bit f set: flow f reached it (f < 64) */
 	struct mpls_stack mpls;    /* last label stack seen */
 	int64_t first_ns, last_ns; /* reply times (sent_ns + rtt_ns) */
+};
+
+/* Per (hop, flow): the confirmed responder and a candidate replacing it. */
+struct flow_track {
+	uint8_t cur, cand;   /* responder indexes; 0xff = none */
+	uint8_t cand_cycles; /* cycles the candidate answered in, in a row */
+	unsigned cand_cycle; /* p->cycles when it last counted */
+	int64_t cand_ns;     /* its first reply (the change's time) */
 };
 
 struct hop {
@@ -32,19 +50,39 @@ struct hop {
 	struct responder resp[HOP_MAX_RESPONDERS];
 	/* replies timed from the kernel's send stamp / the user-space one */
 	unsigned tx_kernel, tx_user;
+	/* The current path: settled probes since the last route change at or
+	 * before this hop (what the verdict reads). */
+	uint32_t cur_received, cur_lost;
+	struct flow_track ft[PATH_MAX_FLOWS];
+	/* Ping-the-hop: Echo Requests to the hop's own address. */
+	struct stats ping;
+	struct haddr ping_addr; /* the address last pinged */
 };
 
+/*
+ * Raw events (EV_NEW_RESPONDER, EV_DEST_CHANGED) record what one reply
+ * showed; the timeline events (EV_ROUTE_CHANGE and after) have hysteresis
+ * and are what fronts show (path_event_is_timeline()).
+ */
 enum path_event_kind {
 	EV_NEW_RESPONDER, /* a hop that had answered shows another address */
 	EV_DEST_CHANGED,  /* the destination TTL changed or was lost */
+	/* timeline: */
+	EV_ROUTE_CHANGE, /* a flow's responder at ttl: old_addr -> addr */
+	EV_DEST_TTL,   /* destination (re)learned at another TTL: old -> new */
+	EV_LOSS_START, /* PATH_LOSS_RUN probes in a row lost at the target */
+	EV_LOSS_END,   /* PATH_REPLY_RUN answered in a row after that */
+	EV_KINDS
 };
 
 struct path_event {
 	enum path_event_kind kind;
-	int64_t t_ns;
+	int64_t t_ns; /* monotonic; + path.wall_offset_ns = wall clock */
 	int ttl;
-	struct haddr addr;
+	struct haddr addr;     /* EV_ROUTE_CHANGE: the new responder */
+	struct haddr old_addr; /* EV_ROUTE_CHANGE: the one it replaced */
 	int old_dest_ttl, new_dest_ttl;
+	unsigned cycle; /* the cycle it happened in (groups route changes) */
 };
 
 struct path {
@@ -58,6 +96,16 @@ struct path {
 	/* Kept by the writers so fronts need not walk the hops to notice: */
 	unsigned nresponders;   /* responders added since the last reset */
 	unsigned answered_hops; /* hops with at least one reply */
+	/* Timeline state (kept by the writers): */
+	int64_t
+	    wall_offset_ns; /* CLOCK_REALTIME - monotonic, set by the engine */
+	unsigned nkind[EV_KINDS]; /* events ever, per kind (past the ring) */
+	int known_dest_ttl;       /* last confirmed dest_ttl (0: none yet) */
+	int64_t dest_set_ns;      /* when dest_ttl took its value */
+	bool dest_losing;         /* in a loss episode at the destination */
+	int dest_run;             /* >0: answered in a row; <0: lost in a row */
+	int64_t dest_run_ns;      /* when the current run began */
+	int64_t dest_last_sent_ns; /* newest probe counted into the run */
 	struct path_event events[PATH_MAX_EVENTS];
 };
 
@@ -81,6 +129,15 @@ void path_probe_sent(struct path *p, int ttl);
 void path_reply(struct path *p, int ttl, const struct haddr *from,
     int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow, bool is_dest,
     const struct mpls_stack *mpls);
+/*
+ * A Destination Unreachable from a router (not the target) for the probe
+ * sent at sent_ns: counted as a reply from it at the hop, but it is no
+ * sign of a longer path (dest_ttl stays), no route change, and at the
+ * destination TTL it is an unanswered probe for loss episodes (a link
+ * down answered by "network unreachable").
+ */
+void path_reply_unreach(struct path *p, int ttl, const struct haddr *from,
+    int64_t sent_ns, int64_t rtt_ns, uint16_t seq, uint16_t flow);
 void path_loss(struct path *p, int ttl, int64_t sent_ns, uint16_t seq);
 /* Counts which send clock timed a reply at ttl (kernel stamp or user). */
 void path_send_clock(struct path *p, int ttl, bool kernel);
@@ -96,7 +153,10 @@ const char *path_send_clock_name(const struct path *p);
  * TTL that answered plus one row (capped at max_ttl), so the screen shows
  * where the answers stop without thirty rows of "???" for a silent target;
  * never less than first_ttl (so a path where nothing answers yet shows one
- * row). Writers of classic traceroute output that want every TTL up to
+ * row). A device answering for every TTL from some hop on (the same one
+ * address at PATH_FOLD_RUN or more hops up to the last answer) folds into
+ * its first row: the last TTL is that. Writers of classic traceroute
+ * output that want every TTL up to
  * max_ttl while the destination is unknown should loop to max_ttl instead.
  */
 int path_last_ttl(const struct path *p);
@@ -108,5 +168,23 @@ const struct responder *hop_main_responder(const struct hop *h);
  * min(nevents, PATH_MAX_EVENTS) the ring holds. Events new since a reader
  * last saw n of them: i in 0 .. nevents - n - 1. */
 const struct path_event *path_event(const struct path *p, unsigned i);
+/* Ping-the-hop results at hop ttl (kept apart from its TTL probes). */
+void path_ping_sent(struct path *p, int ttl, const struct haddr *to);
+void path_ping_reply(struct path *p, int ttl, int64_t rtt_ns);
+void path_ping_loss(struct path *p, int ttl);
+/* True for the kinds fronts show: route change, destination change, loss
+ * start and end. */
+bool path_event_is_timeline(enum path_event_kind kind);
+/* Events of kind ever recorded since the last reset (not limited by the
+ * ring): e.g. a route_changes_total counter. */
+unsigned path_event_count(const struct path *p, enum path_event_kind kind);
+/* The newest timeline event, or NULL. */
+const struct path_event *path_last_timeline_event(const struct path *p);
+/*
+ * The responder a hop row shows: the confirmed current responder of the
+ * lowest flow that has one (so a route change moves the row at once and
+ * ECMP does not make it flicker); the main responder if none.
+ */
+const struct responder *hop_current_responder(const struct hop *h);
 
 #endif

@@ -16,6 +16,7 @@ struct registry_entry {
 	uint16_t flow;
 	uint8_t ttl;
 	bool live;
+	bool ping; /* ping-the-hop: an Echo Request to the hop at ttl */
 };
 
 struct registry;
@@ -27,6 +28,11 @@ void registry_free(struct registry *r);
  * or 0 when that slot still holds a live probe (table full: try later).
  */
 uint16_t registry_claim(struct registry *r, uint8_t ttl, uint16_t flow);
+/* Marks a claimed sequence as a ping-the-hop probe (claim clears it). */
+void registry_mark_ping(struct registry *r, uint16_t seq);
+/* The live entry of seq, or NULL (nothing is removed). */
+const struct registry_entry *registry_peek(
+    const struct registry *r, uint16_t seq);
 /* Records the send time of a claimed sequence. */
 void registry_sent(struct registry *r, uint16_t seq, int64_t sent_ns);
 /*

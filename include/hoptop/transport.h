@@ -59,6 +59,9 @@ struct transport_params {
 	uint8_t tos;
 	size_t size;     /* probe size; 0 = default */
 	uint32_t cookie; /* in every probe's payload (packet.h) */
+	/* ping-the-hop: Echo Replies from this address answer our pings too
+	 * (set by send_ping; unset: none) */
+	struct haddr ping_to;
 };
 
 struct transport;
@@ -90,6 +93,15 @@ struct transport_ops {
 	/* Our source address toward the target (may be unset). */
 	void (*source)(const struct transport *t, struct haddr *out);
 	void (*free)(struct transport *t);
+	/*
+	 * Optional (NULL: not supported): ping-the-hop. Sends an ICMP Echo
+	 * Request with sequence seq and a full TTL to dst (a hop's own
+	 * address) on an ICMP transport; its Echo Reply comes back from recv
+	 * as REPLY_DEST with probe_dst = dst. Returns 0, or -1 with errno
+	 * (EPROTONOSUPPORT on a UDP or TCP transport).
+	 */
+	int (*send_ping)(struct transport *t, const struct haddr *dst,
+	    uint16_t seq, int64_t *sent_ns);
 };
 
 /* Implementations embed this as their first member. */
@@ -123,7 +135,8 @@ bool transport_cookie_ok(
  * kind (not PKT_OTHER) of tp's protocol; the ICMP identifier (unless
  * any_ident: a ping socket, whose identifier the kernel chose and checked),
  * or a source port of the flows and the destination port; a probe that
- * was going to the target; the cookie (transport_cookie_ok). Kind: Time
+ * was going to the target (or an Echo Reply from tp->ping_to, the hop
+ * pinged by send_ping); the cookie (transport_cookie_ok). Kind: Time
  * Exceeded; Echo Reply, SYN-ACK or RST, or a UDP Port Unreachable sent by
  * the target itself, is REPLY_DEST; every other Destination Unreachable
  * (a Port Unreachable from another host included) is REPLY_UNREACH.

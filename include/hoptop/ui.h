@@ -26,6 +26,7 @@ enum ui_action {
 	UI_SNAPSHOT,    /* s */
 	UI_NAMES,       /* n: the name mode changed (the loop may start DNS) */
 	UI_ASN,         /* z: AS column toggled */
+	UI_PING_HOP, /* P: ping the selected hop (ui_selected_ttl), or stop */
 };
 
 /* What the header shows besides the path. */
@@ -124,5 +125,7 @@ void ui_message(struct ui *u, const char *fmt, ...)
  */
 void ui_view(const struct ui *u, struct report_view *out);
 enum name_mode ui_name_mode(const struct ui *u);
+/* The selected hop's TTL, 0 if none. */
+int ui_selected_ttl(const struct ui *u);
 
 #endif

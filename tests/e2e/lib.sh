@@ -279,7 +279,8 @@ e2e_rows() {
 		host = $2; i = 3
 		if ($3 ~ /^\(/) { host = host "_" $3; i = 4 }
 		loss = "-"
-		if ($i ~ /%$/) { loss = $i; i++ }
+		# Loss% may carry the loss-cause marker (R, F, ?) after the %
+		if ($i ~ /%[RF?]?$/) { loss = $i; sub(/[RF?]$/, "", loss); i++ }
 		snt = ($i ~ /^[0-9]+$/) ? $i : "-"
 		last = ($(i + 1) ~ /^[0-9.]+$/) ? $(i + 1) : "-"
 		print ttl, host, loss, snt, last
