@@ -52,5 +52,10 @@ int net_check_interval(double interval_s, char *err, size_t errlen);
  */
 struct transport *net_transport_new(struct net_prep *np,
     const struct transport_params *tp, char *err, size_t errlen);
+/*
+ * Whether several targets can share t's sockets (send_to): raw and ping
+ * sockets can; unprivileged UDP's are connected to the one target.
+ */
+bool net_transport_shareable(const struct transport *t);
 
 #endif
