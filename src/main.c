@@ -139,8 +139,8 @@ resolve_targets(struct run *r, char *err, size_t errlen)
 
 	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
 	for (size_t i = 0; i < r->nwant; i++) {
-		if (resolve_one(r, &r->want[i], family, &r->addr[i], err,
-		        errlen) == -1)
+		if (resolve_one(
+		        r, &r->want[i], family, &r->addr[i], err, errlen) == -1)
 			return -1;
 		family = r->addr[0].family;
 	}
@@ -206,7 +206,8 @@ open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 	struct fleet_target *t;
 	char name[256];
 
-	r->ns[i] = file != NULL ? netsim_load(file, err, errlen) : netsim_demo();
+	r->ns[i] =
+	    file != NULL ? netsim_load(file, err, errlen) : netsim_demo();
 	if (r->ns[i] == NULL)
 		return -1;
 	/* without -4/-6: the scenario's IPv4 path, else its IPv6 one */
@@ -230,8 +231,8 @@ open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 	return 0;
 }
 
-static int scenario_name(void *ctx, const struct haddr *a, char *buf,
-    size_t len);
+static int scenario_name(
+    void *ctx, const struct haddr *a, char *buf, size_t len);
 
 /* --demo: every scenario its own simulator (no shared sockets). */
 static int
@@ -590,7 +591,7 @@ wire_metrics(struct run *r, struct loop_parts *lp, const struct namer *names)
 		r->mt[i].path = t->p;
 		r->mt[i].name = t->name;
 		r->mt[i].proto = t->meta.proto;
-		r->mt[i].namer = r->o.no_dns     ? NULL
+		r->mt[i].namer = r->o.no_dns        ? NULL
 		                 : t->namer != NULL ? t->namer
 		                                    : names;
 	}

@@ -18,9 +18,9 @@ struct vt {
 	struct transport base; /* first: a struct transport * is a vt */
 	struct mux *m;
 	size_t index;
-	uint16_t first_seq;     /* wire sequence of the engine's seq 1 */
-	struct haddr ping_dst;  /* the hop last pinged (unset: none) */
-	int head, tail;         /* its queued replies in m->batch */
+	uint16_t first_seq;    /* wire sequence of the engine's seq 1 */
+	struct haddr ping_dst; /* the hop last pinged (unset: none) */
+	int head, tail;        /* its queued replies in m->batch */
 };
 
 struct queued {

@@ -748,8 +748,8 @@ net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
  * unprivileged UDP's sockets are connected to the one target.
  */
 static int
-net_send_to(struct transport *t, const struct probe *p,
-    const struct haddr *dst, int64_t *sent_ns)
+net_send_to(struct transport *t, const struct probe *p, const struct haddr *dst,
+    int64_t *sent_ns)
 {
 	struct net_transport *n = (struct net_transport *)t;
 

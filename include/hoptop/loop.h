@@ -52,10 +52,10 @@ struct loop_parts {
 	size_t once_target; /* internal: the target being printed */
 	/* --log: every timeline event as one JSON line (NULL: none). */
 	FILE *event_log;
-	int64_t done_ns;        /* internal: when the engine finished */
-	int64_t drawn_ns;       /* internal: the last draw */
-	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
-	bool keys_off;        /* internal: stdin at end of file */
+	int64_t done_ns;     /* internal: when the engine finished */
+	int64_t drawn_ns;    /* internal: the last draw */
+	unsigned drawn_hops; /* internal: hops with a reply at the last draw */
+	bool keys_off;       /* internal: stdin at end of file */
 
 	/* Other fds in the loop (the metrics server). */
 	const struct loop_hook *hook; /* NULL: none */
