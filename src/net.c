@@ -691,8 +691,7 @@ read_ee(const struct cmsghdr *c, size_t dlen, struct rxmsg *m)
 
 /*
  * A kernel CLOCK_REALTIME stamp on the monotonic clock: its age at the
- * moment the ring was filled (as clock_realtime_to_mono, with the clocks
- * read once for the whole batch).
+ * moment the ring was filled (both clocks read once for the whole batch).
  */
 static int64_t
 stamp_to_mono(const struct rxring *rg, const struct timespec *ts)
