@@ -224,14 +224,15 @@ check_l4(const struct probe_in *pi)
 		if (n < TCP_HDR)
 			return -1;
 		/* not a SYN-ACK, RST or data a kernel sends through TUN */
-		return (l4[13] & TCP_FLAGS) == TCP_SYN ? 0 : 1;
+		return (l4[13] & TCP_FLAGS) == TH_SYN ? 0 : 1;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if (pi->proto != icmp_proto(pi->family))
 			return 1;
 		if (n < ICMP_HDR)
 			return -1;
-		return l4[0] == (pi->fi ? ICMP6_ECHO : ICMP4_ECHO) ? 0 : 1;
+		return l4[0] == (pi->fi ? ICMP6_ECHO_REQUEST : ICMP_ECHO) ? 0
+		                                                          : 1;
 	default:
 		return 1;
 	}
@@ -393,7 +394,7 @@ build_echo_reply(struct netsim *ns, const struct probe_in *pi,
 	uint8_t *m = r->b + off;
 
 	memcpy(m, pi->pkt + pi->iphl, len);
-	m[0] = pi->fi ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY;
+	m[0] = pi->fi ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY;
 	m[1] = 0;
 	put_l4_sum(m, len, 2, icmp_proto(pi->family), from, &pi->src);
 	put_ip(ns, r->b, pi->family, from, &pi->src, icmp_proto(pi->family),
@@ -417,7 +418,7 @@ build_tcp_reply(struct netsim *ns, const struct probe_in *pi,
 	    m + 4, open ? (uint32_t)mix64(ns->seed ^ packet_get32(t + 4)) : 0);
 	packet_put32(m + 8, packet_get32(t + 4) + 1);
 	m[12] = 5 << 4;
-	m[13] = open ? TCP_SYN | TCP_ACK : TCP_RST | TCP_ACK;
+	m[13] = open ? TH_SYN | TH_ACK : TH_RST | TH_ACK;
 	packet_put16(m + 14, open ? 65535 : 0);
 	put_l4_sum(m, TCP_HDR, 16, IPPROTO_TCP, from, &pi->src);
 	put_ip(
@@ -431,13 +432,13 @@ build_dest_reply(struct netsim *ns, const struct hop *h,
     const struct probe_in *pi, uint8_t qttl, uint8_t rttl, struct pbuf *r)
 {
 	const struct haddr *from = &ns->dst[pi->fi];
-	struct icmp_err ie = {ICMP4_UNREACH, 3, qttl, NULL};
+	struct icmp_err ie = {ICMP_DEST_UNREACH, 3, qttl, NULL};
 
 	if (pi->proto == IPPROTO_TCP) {
 		build_tcp_reply(ns, pi, from, h->tcp_open, rttl, r);
 	} else if (pi->proto == IPPROTO_UDP) {
 		if (pi->fi) {
-			ie.type = ICMP6_UNREACH;
+			ie.type = ICMP6_DST_UNREACH;
 			ie.code = 4;
 		}
 		build_icmp_err(ns, pi, from, &ie, rttl, r);
@@ -591,7 +592,7 @@ ping_router(struct netsim *ns, const struct route *rt,
 	struct pbuf r;
 
 	if (k == 0 || pi->ttl < k || pi->proto != icmp_proto(pi->family) ||
-	    pi->pkt[pi->iphl] != (pi->fi ? ICMP6_ECHO : ICMP4_ECHO))
+	    pi->pkt[pi->iphl] != (pi->fi ? ICMP6_ECHO_REQUEST : ICMP_ECHO))
 		return false;
 	h = &rt->hops[k - 1];
 	if (walk_to(ns, rt, k, &delay_ns) < 0 || h->silent ||
@@ -614,8 +615,8 @@ build_answer(struct netsim *ns, const struct route *rt, int k,
 	const struct hop *h = &rt->hops[k - 1];
 	bool dest = k == rt->n_hops;
 	uint8_t qttl = (uint8_t)(pi->ttl - (k - 1));
-	struct icmp_err ie = {
-	    pi->fi ? ICMP6_TIME_EXCEED : ICMP4_TIME_EXCEED, 0, qttl, &h->mpls};
+	struct icmp_err ie = {pi->fi ? ICMP6_TIME_EXCEEDED : ICMP_TIME_EXCEEDED,
+	    0, qttl, &h->mpls};
 
 	if (dest) {
 		*from = &ns->dst[pi->fi];
@@ -670,8 +671,8 @@ junk_foreign(struct netsim *ns, const struct probe_in *pi,
 	static const struct mpls_stack one = {1, {{16, 0, 1, 1}}};
 	uint8_t copy[PACKET_MAX], *id = copy + pi->iphl;
 	struct probe_in fp = *pi;
-	struct icmp_err ie = {pi->fi ? ICMP6_TIME_EXCEED : ICMP4_TIME_EXCEED, 0,
-	    1, how == FORGE_EXT ? &one : NULL};
+	struct icmp_err ie = {pi->fi ? ICMP6_TIME_EXCEEDED : ICMP_TIME_EXCEEDED,
+	    0, 1, how == FORGE_EXT ? &one : NULL};
 	size_t off = ip_hdr_len(pi->family);
 
 	memcpy(copy, pi->pkt, pi->len);
@@ -700,7 +701,7 @@ junk_echo_request(struct netsim *ns, const struct probe_in *pi,
 	uint8_t *m = j->b + off;
 
 	memset(m, 0, len);
-	m[0] = pi->fi ? ICMP6_ECHO : ICMP4_ECHO;
+	m[0] = pi->fi ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
 	packet_put16(m + 4, FOREIGN);
 	packet_put16(m + 6, 1);
 	memcpy(m + 8, "netsim!!", 8);

@@ -7,6 +7,9 @@
 #define HOPTOP_NETSIM_PRIVATE_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
 
 #include "hoptop/netsim.h"
 #include "hoptop/packet.h"
@@ -31,18 +34,7 @@
 #define UDP_HDR  8
 #define TCP_HDR  20
 
-#define ICMP4_ECHO_REPLY  0
-#define ICMP4_UNREACH     3
-#define ICMP4_ECHO        8
-#define ICMP4_TIME_EXCEED 11
-#define ICMP6_UNREACH     1
-#define ICMP6_TIME_EXCEED 3
-#define ICMP6_ECHO        128
-#define ICMP6_ECHO_REPLY  129
-#define TCP_SYN           0x02
-#define TCP_RST           0x04
-#define TCP_ACK           0x10
-#define TCP_FLAGS         (TCP_SYN | TCP_RST | TCP_ACK)
+#define TCP_FLAGS (TH_SYN | TH_RST | TH_ACK)
 
 /* Linux-style token bucket on the replies a hop generates. */
 struct bucket {
