@@ -22,6 +22,7 @@
 #include "hoptop/metrics.h"
 #include "hoptop/mux.h"
 #include "hoptop/net.h"
+#include "hoptop/priv.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
 #include "hoptop/report.h"
@@ -303,7 +304,7 @@ open_transport(struct run *r, char *err, size_t errlen)
 	if (r->o.demo)
 		return open_demo(r, err, errlen);
 	if (prepare_sockets(r, err, errlen) == -1 ||
-	    net_drop_privileges(err, errlen) == -1)
+	    priv_drop(err, errlen) == -1)
 		return -1;
 	if (resolve_targets(r, err, errlen) == -1)
 		return -1;
@@ -392,7 +393,7 @@ settle_options(struct options *o, char *err, size_t errlen)
 		o->count = o->mode == MODE_REPORT ? 10 : 0;
 	if (o->mode == MODE_ONCE)
 		o->count = 1;
-	if (net_check_interval(o->interval_s, err, errlen) == -1)
+	if (priv_check_interval(o->interval_s, err, errlen) == -1)
 		return -1;
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
@@ -784,7 +785,7 @@ drop_early(const struct options *o)
 
 	if (o != NULL && !o->demo && !o->help && !o->version)
 		return 0;
-	if (net_drop_privileges(err, sizeof(err)) == -1) {
+	if (priv_drop(err, sizeof(err)) == -1) {
 		fail(EXIT_RUNTIME, "%s", err);
 		return -1;
 	}
