@@ -107,6 +107,24 @@ e2e_check "--once: two traceroutes in turn" \
 e2e_check "--once: the second starts after the first's last hop" \
 	awk '/^traceroute to /{n++} n==1 && /^ *1 /{a=NR} n==2 && /^ *1 /{b=NR} END{exit !(a && b > a)}' "$d/once"
 
+# Metrics: every target's series under its own target label.
+if command -v curl >/dev/null 2>&1; then
+	timeout 20 "$HOPTOP" --demo "$sc/ecmp.json" "$sc/lossy.json" -n \
+		--metrics 0 </dev/null >/dev/null 2>"$d/merr" &
+	mpid=$!
+	e2e_wait_cmd 5 grep -q 'metrics at http' "$d/merr" || true
+	port="$(sed -n 's|.*metrics at http://127\.0\.0\.1:\([0-9]*\)/metrics|\1|p' "$d/merr")"
+	e2e_wait_cmd 5 sh -c "curl -s -m 2 http://127.0.0.1:$port/metrics | grep -q 'destination_ttl{target=\"lossy\"}'" || true
+	curl -s -m 2 "http://127.0.0.1:$port/metrics" >"$d/metrics"
+	e2e_check "metrics: ecmp's destination at TTL 6" \
+		grep -qx 'hoptop_destination_ttl{target="ecmp"} 6' "$d/metrics"
+	e2e_check "metrics: lossy's destination at TTL 8" \
+		grep -qx 'hoptop_destination_ttl{target="lossy"} 8' "$d/metrics"
+	kill -INT "$mpid" 2>/dev/null
+	wait "$mpid"
+	e2e_check "metrics: exit 0 after SIGINT" [ $? = 0 ]
+fi
+
 # One target: as before (no target column, no "targets").
 run --demo "$sc/ecmp.json" -n -C -c 1 >"$d/csv1"
 e2e_check "one target: CSV as before" grep -q '^ttl,responder,ip,' "$d/csv1"
