@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hoptop/dns.h"
+#include "dns_test.h"
 
 #define DNSMASQ "/usr/sbin/dnsmasq"
 
