@@ -523,14 +523,15 @@ pending_icmp_error(int e)
 
 /*
  * Sends len bytes with the TTL / hop limit (and the stamp ID) in control
- * messages, to the target (or, connected, to the peer). *sent_ns is read
+ * messages, to `to` (NULL: connected, to the peer). *sent_ns is read
  * right before sendmsg.
  * On a ping or UDP socket a send can fail once with the error of an
  * earlier ICMP message (sk_err); that send is retried once.
  */
 static int
 send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
-    bool connected, const struct probe *p, int64_t *sent_ns)
+    const struct sockaddr_storage *to, socklen_t tolen, const struct probe *p,
+    int64_t *sent_ns)
 {
 	union {
 		char b[TXTS_CMSG];
@@ -541,9 +542,9 @@ send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
 	int tries;
 
 	memset(&cm, 0, sizeof(cm));
-	if (!connected) {
-		mh.msg_name = &n->to;
-		mh.msg_namelen = n->tolen;
+	if (to != NULL) {
+		mh.msg_name = (void *)(uintptr_t)to;
+		mh.msg_namelen = tolen;
 	}
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
@@ -586,12 +587,15 @@ udp_send_fd(struct net_transport *n, const struct probe *p)
 	return n->pool_fd[k];
 }
 
+/* Sends probe p to dst (the target, or with send_to another one). */
 static int
-net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
+send_probe(struct net_transport *n, const struct probe *p,
+    const struct haddr *dst, int64_t *sent_ns)
 {
-	struct net_transport *n = (struct net_transport *)t;
 	uint8_t b[PACKET_MAX];
 	struct probe_spec ps;
+	struct sockaddr_storage to;
+	socklen_t tolen;
 	ssize_t len;
 
 	if (p->flow >= n->base.params.flows || p->ttl == 0) {
@@ -599,14 +603,44 @@ net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 		return -1;
 	}
 	spec_for(n, p->flow, p->seq, &ps);
+	ps.dst = *dst;
 	len = packet_build(&ps, b, sizeof(b));
 	if (len < 0)
 		return -1;
 	if (n->kind == KIND_UDP)
 		return send_ttl(n, udp_send_fd(n, p), b + UDP_HDR,
-		    (size_t)len - UDP_HDR, true, p, sent_ns);
-	return send_ttl(
-	    n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, false, p, sent_ns);
+		    (size_t)len - UDP_HDR, NULL, 0, p, sent_ns);
+	if (dst == &n->base.params.target)
+		return send_ttl(n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len,
+		    &n->to, n->tolen, p, sent_ns);
+	tolen = addr_to_sockaddr(dst, 0, &to);
+	return send_ttl(n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, &to,
+	    tolen, p, sent_ns);
+}
+
+static int
+net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
+{
+	struct net_transport *n = (struct net_transport *)t;
+
+	return send_probe(n, p, &n->base.params.target, sent_ns);
+}
+
+/*
+ * Several targets on these sockets: raw and ping sockets send anywhere;
+ * unprivileged UDP's sockets are connected to the one target.
+ */
+static int
+net_send_to(struct transport *t, const struct probe *p, const struct haddr *dst,
+    int64_t *sent_ns)
+{
+	struct net_transport *n = (struct net_transport *)t;
+
+	if (n->kind == KIND_UDP || dst->family != t->params.family) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return send_probe(n, p, dst, sent_ns);
 }
 
 /*
@@ -1084,15 +1118,24 @@ net_free(struct transport *t)
 }
 
 static const struct transport_ops net_ops = {
-    net_fd,
-    net_send,
-    net_recv,
-    net_next_deadline,
-    net_method,
-    net_source,
-    net_free,
-    net_send_ping,
+    .fd = net_fd,
+    .send = net_send,
+    .recv = net_recv,
+    .next_deadline = net_next_deadline,
+    .method = net_method,
+    .source = net_source,
+    .free = net_free,
+    .send_ping = net_send_ping,
+    .send_to = net_send_to,
 };
+
+bool
+net_transport_shareable(const struct transport *t)
+{
+	return t->ops == &net_ops &&
+	       ((const struct net_transport *)(const void *)t)->kind !=
+	           KIND_UDP;
+}
 
 /* Our address toward the target: what a connected UDP socket would use. */
 static int

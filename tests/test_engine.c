@@ -100,7 +100,7 @@ f_free(struct transport *t)
 }
 
 static const struct transport_ops fake_ops = {
-    f_fd, f_send, f_recv, f_deadline, f_method, f_source, f_free, NULL};
+    f_fd, f_send, f_recv, f_deadline, f_method, f_source, f_free, NULL, NULL};
 
 static struct haddr
 ip4(const char *s)

@@ -41,6 +41,7 @@ static const char moving_json[] =
 
 struct rig {
 	struct netsim *ns;
+	struct fleet *fleet; /* owns t, p, e */
 	struct transport *t;
 	struct path *p;
 	struct engine *e;
@@ -64,6 +65,7 @@ rig_start(struct rig *r, struct netsim *ns, unsigned count, int interval_ms)
 	    .interval_ns = interval_ms * NS_PER_MS,
 	    .timeout_ns = 50 * NS_PER_MS,
 	    .count = count};
+	struct fleet_target *ft;
 
 	memset(r, 0, sizeof(*r));
 	assert_non_null(ns);
@@ -75,9 +77,14 @@ rig_start(struct rig *r, struct netsim *ns, unsigned count, int interval_ms)
 	assert_non_null(r->p);
 	r->e = engine_new(&cfg, r->t, r->p, &clock_monotonic);
 	assert_non_null(r->e);
-	r->lp = (struct loop_parts){.engine = r->e,
+	r->fleet = fleet_new(1);
+	ft = fleet_add(r->fleet, "moving");
+	ft->t = r->t;
+	ft->p = r->p;
+	ft->e = r->e;
+	r->lp = (struct loop_parts){.fleet = r->fleet,
+	    .engine = r->e,
 	    .path = r->p,
-	    .transport = r->t,
 	    .clk = &clock_monotonic,
 	    .meta = &r->meta};
 }
@@ -85,9 +92,7 @@ rig_start(struct rig *r, struct netsim *ns, unsigned count, int interval_ms)
 static void
 rig_free(struct rig *r)
 {
-	engine_free(r->e);
-	path_free(r->p);
-	transport_free(r->t);
+	fleet_free(r->fleet);
 	netsim_free(r->ns);
 }
 

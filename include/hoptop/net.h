@@ -36,5 +36,10 @@ void net_prep_free(struct net_prep *np);
  */
 struct transport *net_transport_new(struct net_prep *np,
     const struct transport_params *tp, char *err, size_t errlen);
+/*
+ * Whether several targets can share t's sockets (send_to): raw and ping
+ * sockets can; unprivileged UDP's are connected to the one target.
+ */
+bool net_transport_shareable(const struct transport *t);
 
 #endif
