@@ -22,6 +22,9 @@
 #include "hoptop/net.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
+#include "hoptop/playback.h"
+#include "hoptop/record.h"
+#include "hoptop/replay.h"
 #include "hoptop/report.h"
 #include "hoptop/sim.h"
 #include "hoptop/ui.h"
@@ -49,6 +52,13 @@ struct run {
 	char host[256];
 	char target_name[256];
 	FILE *log; /* --log */
+	/* --record / --replay (docs/RECORDING.md) */
+	const struct hclock *clk; /* the engine's and the loop's */
+	int64_t start_ns, wall_offset_ns;
+	struct replay *rp;
+	struct namer replay_names;
+	struct playback pb;
+	struct loop_replay lr;
 };
 
 /*
@@ -181,6 +191,89 @@ open_transport(struct run *r, char *err, size_t errlen)
 	return r->t == NULL ? -1 : 0;
 }
 
+/*
+ * --replay FILE: the recording's options, target and identity replace the
+ * command line's (cli refused the ones that would conflict); its
+ * transport and clock replace the network and the real clock.
+ */
+static int
+open_replay(struct run *r, char *err, size_t errlen)
+{
+	const struct recording_header *h;
+	struct options *o = &r->o;
+
+	r->rp = replay_open(o->replay_file, err, errlen);
+	if (r->rp == NULL)
+		return -1;
+	h = replay_header(r->rp);
+	r->tp = h->tp;
+	o->proto = h->tp.proto;
+	o->port = h->tp.port;
+	o->flows = h->tp.flows;
+	o->first_ttl = h->first_ttl;
+	o->max_ttl = h->max_ttl;
+	o->probes = h->probes;
+	o->interval_s = h->interval_s;
+	o->timeout_s = h->timeout_s;
+	o->count = (long)h->count;
+	o->show_mpls = o->show_mpls || h->show_mpls;
+	o->demo = h->simulated;
+	snprintf(r->target_name, sizeof(r->target_name), "%s", h->target_name);
+	r->t = replay_transport(r->rp);
+	r->clk = replay_clock(r->rp);
+	r->start_ns = h->start_ns;
+	r->wall_offset_ns = h->wall_offset_ns;
+	if (o->mode != MODE_MONITOR) /* reports: as fast as possible */
+		replay_set_speed(r->rp, 0);
+	return 0;
+}
+
+/*
+ * --record FILE: wraps the transport in the recording tee, with the
+ * header a replay needs (options, identity, start time).
+ */
+static int
+open_record(struct run *r, char *err, size_t errlen)
+{
+	static const char *const modes[] = {"monitor", "report", "once"};
+	struct recording_header h;
+	struct transport *t;
+
+	memset(&h, 0, sizeof(h));
+	h.format = RECORDING_FORMAT;
+	snprintf(h.version, sizeof(h.version), "%s", HOPTOP_VERSION);
+	snprintf(h.mode, sizeof(h.mode), "%s", modes[r->o.mode]);
+	h.tp = r->t->params;
+	snprintf(h.method, sizeof(h.method), "%s", r->t->ops->method(r->t));
+	r->t->ops->source(r->t, &h.source);
+	snprintf(h.host, sizeof(h.host), "%s", r->host);
+	snprintf(h.target_name, sizeof(h.target_name), "%s", r->target_name);
+	h.simulated = r->o.demo;
+	h.first_ttl = r->o.first_ttl;
+	h.max_ttl = r->o.max_ttl;
+	h.probes = r->o.probes;
+	h.interval_s = r->o.interval_s;
+	h.timeout_s = r->o.timeout_s;
+	h.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
+	h.start_ns = r->start_ns;
+	h.wall_offset_ns = r->wall_offset_ns;
+	h.started = (int64_t)r->meta.started;
+	h.show_mpls = r->o.show_mpls;
+	h.show_asn = r->o.show_asn;
+	t = record_new(r->t, r->o.record_file, &h, err, errlen);
+	if (t == NULL)
+		return -1;
+	r->t = t;
+	return 0;
+}
+
+/* The stop at the end of a recording: no cycle the run did not send. */
+static void
+stop_engine(void *ctx)
+{
+	engine_stop(ctx);
+}
+
 static void
 fill_meta(struct run *r)
 {
@@ -189,6 +282,9 @@ fill_meta(struct run *r)
 
 	gethostname(host, sizeof(host) - 1);
 	names_sanitize(host, r->host, sizeof(r->host));
+	if (r->rp != NULL) /* the host the run was recorded on */
+		snprintf(
+		    r->host, sizeof(r->host), "%s", replay_header(r->rp)->host);
 	m->version = HOPTOP_VERSION;
 	m->source_host = r->host;
 	m->target_name = r->target_name;
@@ -207,6 +303,10 @@ fill_meta(struct run *r)
 	m->cycles = r->o.count > 0 ? (unsigned)r->o.count : 0;
 	m->show_mpls = r->o.show_mpls;
 	m->show_asn = r->o.show_asn;
+	if (r->rp != NULL) {
+		m->started = (time_t)replay_header(r->rp)->started;
+		m->simulated = replay_header(r->rp)->simulated;
+	}
 }
 
 static void
@@ -222,9 +322,9 @@ make_engine(struct run *r)
 	c.interval_ns = (int64_t)(r->o.interval_s * NS_PER_S);
 	c.timeout_ns = (int64_t)(r->o.timeout_s * NS_PER_S);
 	c.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
-	c.wall_offset_ns = clock_real_ns() - clock_mono_ns();
+	c.wall_offset_ns = r->wall_offset_ns;
 	r->p = path_new(&r->tp.target, r->o.first_ttl, r->o.max_ttl);
-	r->e = engine_new(&c, r->t, r->p, &clock_monotonic);
+	r->e = engine_new(&c, r->t, r->p, r->clk);
 	if (r->o.ping_ttl != 0)
 		engine_ping_hop(r->e, r->o.ping_ttl);
 }
@@ -239,7 +339,8 @@ settle_options(struct options *o, char *err, size_t errlen)
 		o->count = o->mode == MODE_REPORT ? 10 : 0;
 	if (o->mode == MODE_ONCE)
 		o->count = 1;
-	if (net_check_interval(o->interval_s, err, errlen) == -1)
+	if (o->replay_file == NULL &&
+	    net_check_interval(o->interval_s, err, errlen) == -1)
 		return -1;
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
@@ -271,7 +372,8 @@ open_dns(const struct options *o)
 	char err[256];
 	struct dns *d;
 
-	if (o->demo || (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
+	if (o->demo || o->replay_file != NULL ||
+	    (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
 		return NULL;
 	d = dns_new(&clock_monotonic,
 	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
@@ -288,7 +390,10 @@ write_report(struct run *r, const struct report_view *v)
 {
 	int rc;
 
-	r->meta.ended = time(NULL);
+	r->meta.ended =
+	    r->rp != NULL ? (time_t)replay_wall_s(r->rp) : time(NULL);
+	if (r->rp != NULL)
+		r->meta.reset = (time_t)replay_reset_wall_s(r->rp);
 	r->meta.method = r->t->ops->method(r->t); /* it may have changed */
 	switch (r->o.format) {
 	case FMT_JSON:
@@ -317,7 +422,8 @@ open_ui(struct run *r)
 	char err[256];
 
 	memset(&uc, 0, sizeof(uc));
-	uc.names = r->o.no_dns || r->o.demo ? NAMES_ADDR : NAMES_HOST;
+	uc.names = r->o.no_dns || (r->o.demo && r->rp == NULL) ? NAMES_ADDR
+	                                                       : NAMES_HOST;
 	uc.color = getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == '\0';
 	uc.show_asn = r->o.show_asn;
 	uc.show_mpls = r->o.show_mpls;
@@ -397,6 +503,23 @@ wire_metrics(struct run *r, struct loop_parts *lp, const struct namer *names)
 		lp->event_log = stderr; /* unless --log names a file */
 }
 
+/* A replay that did not end cleanly says so (on stderr; stdout stays the
+ * report's). */
+static void
+replay_warnings(struct run *r)
+{
+	if (r->rp == NULL)
+		return;
+	if (replay_problem(r->rp) != NULL)
+		fail(0, "--replay %s: %s", r->o.replay_file,
+		    replay_problem(r->rp));
+	if (replay_diverged(r->rp) > 0)
+		fail(0,
+		    "--replay %s: %lu records did not match what the engine "
+		    "did (the statistics may differ from the run's)",
+		    r->o.replay_file, replay_diverged(r->rp));
+}
+
 /* Runs the loop in the chosen mode; returns the exit status. */
 static int
 run(struct run *r)
@@ -408,7 +531,13 @@ run(struct run *r)
 
 	memset(&lp, 0, sizeof(lp));
 	memset(&v, 0, sizeof(v));
-	if (r->dns != NULL) {
+	if (r->rp != NULL) { /* the names as recorded */
+		r->replay_names = replay_namer(r->rp);
+		v.namer = &r->replay_names;
+		lp.namer = v.namer;
+		lp.replay = playback_hooks(&r->pb, &r->lr, r->rp);
+		lp.ui_clk = &clock_monotonic;
+	} else if (r->dns != NULL) {
 		n = dns_namer(r->dns);
 		v.namer = &n;
 	} else if (r->ns != NULL) {
@@ -424,7 +553,7 @@ run(struct run *r)
 	lp.transport = r->t;
 	lp.dns = r->dns;
 	lp.ui = r->ui;
-	lp.clk = &clock_monotonic;
+	lp.clk = r->clk;
 	lp.meta = &r->meta;
 	lp.export_dir = r->o.export_dir;
 	lp.dns_enabled = r->dns != NULL && !r->o.no_dns;
@@ -438,7 +567,10 @@ run(struct run *r)
 			    strerror(errno));
 	}
 	wire_metrics(r, &lp, v.namer);
+	if (r->o.record_file != NULL)
+		record_set_namer(r->t, v.namer);
 	rc = loop_run(&lp);
+	replay_warnings(r);
 	sig = loop_stop_signal();
 	ui_close(r->ui);
 	r->ui = NULL;
@@ -463,6 +595,7 @@ teardown(struct run *r)
 	engine_free(r->e);
 	path_free(r->p);
 	transport_free(r->t);
+	replay_free(r->rp);
 	net_prep_free(r->np);
 	netsim_free(r->ns);
 	if (r->log != NULL)
@@ -545,7 +678,8 @@ drop_early(const struct options *o)
 {
 	char err[256];
 
-	if (o != NULL && !o->demo && !o->help && !o->version)
+	if (o != NULL && !o->demo && !o->help && !o->version &&
+	    o->replay_file == NULL)
 		return 0;
 	if (net_drop_privileges(err, sizeof(err)) == -1) {
 		fail(EXIT_RUNTIME, "%s", err);
@@ -570,10 +704,17 @@ main(int argc, char **argv)
 	if (r.o.help || r.o.version)
 		return print_info(&r.o);
 	export_given = r.o.export_dir != NULL;
-	if (settle_options(&r.o, err, sizeof(err)) == -1)
+	r.clk = &clock_monotonic;
+	r.start_ns = clock_mono_ns();
+	r.wall_offset_ns = clock_real_ns() - r.start_ns;
+	if (r.o.replay_file != NULL && open_replay(&r, err, sizeof(err)) == -1)
+		return fail(EXIT_RUNTIME, "%s", err);
+	if (settle_options(&r.o, err, sizeof(err)) == -1) {
+		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
+	}
 	loop_install_signals();
-	if (open_transport(&r, err, sizeof(err)) == -1) {
+	if (r.rp == NULL && open_transport(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_RUNTIME, "%s", err);
 	}
@@ -587,7 +728,14 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	fill_meta(&r);
+	if (r.o.record_file != NULL &&
+	    open_record(&r, err, sizeof(err)) == -1) {
+		teardown(&r);
+		return fail(EXIT_RUNTIME, "%s", err);
+	}
 	make_engine(&r);
+	if (r.rp != NULL)
+		replay_on_end(r.rp, stop_engine, r.e);
 	r.dns = open_dns(&r.o);
 	if (r.o.metrics != NULL && open_metrics(&r) != 0) {
 		teardown(&r);
@@ -599,6 +747,11 @@ main(int argc, char **argv)
 		return status;
 	}
 	status = run(&r);
+	if (status == 0 && r.o.record_file != NULL && record_error(r.t) != 0)
+		status = fail(EXIT_RUNTIME,
+		    "--record %s: %s (the recording is "
+		    "incomplete)",
+		    r.o.record_file, strerror(errno));
 	teardown(&r);
 	return status == 0 ? check_stdout() : status;
 }

@@ -1202,14 +1202,14 @@ net_free(struct transport *t)
 }
 
 static const struct transport_ops net_ops = {
-    net_fd,
-    net_send,
-    net_recv,
-    net_next_deadline,
-    net_method,
-    net_source,
-    net_free,
-    net_send_ping,
+    .fd = net_fd,
+    .send = net_send,
+    .recv = net_recv,
+    .next_deadline = net_next_deadline,
+    .method = net_method,
+    .source = net_source,
+    .free = net_free,
+    .send_ping = net_send_ping,
 };
 
 /* Our address toward the target: what a connected UDP socket would use. */

@@ -28,6 +28,17 @@ struct loop_hook {
 	void *ctx;
 };
 
+/*
+ * A replay's part in the loop (playback.h): its keys come first, and it
+ * amends the header (replay state, the recorded wall clock).
+ */
+struct loop_replay {
+	/* Takes key action a (true) or leaves it to the loop (false). */
+	bool (*key)(void *ctx, enum ui_action a, struct ui *u);
+	void (*header)(void *ctx, struct ui_header *h);
+	void *ctx;
+};
+
 struct loop_parts {
 	struct engine *engine;
 	struct path *path;
@@ -37,6 +48,8 @@ struct loop_parts {
 	    *namer;    /* names without a resolver (--demo) or NULL */
 	struct ui *ui; /* NULL: no screen (report, --once) */
 	const struct hclock *clk;
+	/* The screen's redraw pace, if not clk's (a replay: real time). */
+	const struct hclock *ui_clk;
 	struct report_meta *meta; /* for the header and snapshots */
 	const char *export_dir;   /* for s */
 	bool dns_enabled;         /* false with -n until n turns names on */
@@ -56,7 +69,8 @@ struct loop_parts {
 	bool keys_off;        /* internal: stdin at end of file */
 
 	/* Other fds in the loop (the metrics server). */
-	const struct loop_hook *hook; /* NULL: none */
+	const struct loop_hook *hook;     /* NULL: none */
+	const struct loop_replay *replay; /* --replay, or NULL */
 };
 
 /*
