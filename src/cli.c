@@ -33,7 +33,7 @@ enum {
  * permuted and POSIXLY_CORRECT changes nothing); ':': a missing value comes
  * back as ':', not '?'.
  */
-static const char shortopts[] = "-:m:w:q:ni:c:rjC46IuTP:f:o:zehV";
+static const char shortopts[] = "-:m:w:q:ni:c:rjC46IuTP:f:o:zehVF:";
 
 static const struct option longopts[] = {
     {"max-hops", required_argument, NULL, 'm'},
@@ -64,6 +64,7 @@ static const struct option longopts[] = {
     {"ping-hop", required_argument, NULL, OPT_PING_HOP},
     {"record", required_argument, NULL, OPT_RECORD},
     {"replay", required_argument, NULL, OPT_REPLAY},
+    {"file", required_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -83,19 +84,20 @@ struct parse {
 	struct choice format, proto, family, once, report;
 	char probe_opt[24]; /* the first option that shapes probes, if any */
 	int nwords;         /* words that are not options */
-	const char *extra;  /* the second of them, if any */
+	const char *extra;  /* the first past CLI_MAX_TARGETS, if any */
 	char *err;
 	size_t errlen;
 };
 
 static const char usage_text[] =
-    "usage: hoptop [options] TARGET        full-screen live monitor\n"
-    "       hoptop -r [-c N] [--json|--csv|--markdown] TARGET\n"
+    "usage: hoptop [options] TARGET...     full-screen live monitor\n"
+    "       hoptop -r [-c N] [--json|--csv|--markdown] TARGET...\n"
     "                                      report after N cycles\n"
-    "       hoptop --once TARGET           classic traceroute output, "
+    "       hoptop --once TARGET...        classic traceroute output, "
     "one cycle\n"
-    "       hoptop --demo [FILE]           the monitor on a simulated path\n"
+    "       hoptop --demo [FILE...]        the monitor on a simulated path\n"
     "                                      (no root, no network)\n"
+    "       hoptop -F FILE [options]       every target in FILE, one a line\n"
     "\n"
     "Probing:\n"
     "  -I, --icmp             ICMP Echo probes (default)\n"
@@ -118,6 +120,8 @@ static const char usage_text[] =
     "      --unprivileged     ICMP ping / UDP sockets, no raw socket\n"
     "      --ping-hop TTL     also ping that hop's own address each cycle\n"
     "                         (ICMP only; the P key in the monitor)\n"
+    "  -F, --file FILE        targets from FILE, one a line (# comments),\n"
+    "                         besides those on the command line\n"
     "\n"
     "Output:\n"
     "  -r, --report           no screen; print a report at the end\n"
@@ -435,6 +439,8 @@ apply(struct parse *ps, int c, char *arg)
 		return text_arg(ps, arg, &o->record_file);
 	case OPT_REPLAY:
 		return text_arg(ps, arg, &o->replay_file);
+	case 'F':
+		return text_arg(ps, arg, &o->target_file);
 	case 'h':
 		o->help = true;
 		return 0;
@@ -527,15 +533,50 @@ settle_mode(struct parse *ps)
 	return 0;
 }
 
-/* A word that is not an option: the TARGET, or one too many. */
+/* A word that is not an option: a TARGET, or one too many. */
 static void
 add_word(struct parse *ps, const char *word)
 {
 	if (ps->nwords == 0)
 		ps->o->target = word;
-	else if (ps->nwords == 1)
+	if (ps->nwords < CLI_MAX_TARGETS)
+		ps->o->targets[ps->o->ntargets++] = word;
+	else if (ps->extra == NULL)
 		ps->extra = word;
 	ps->nwords++;
+}
+
+/* Whether word names a scenario file (ends in ".json"). */
+static bool
+is_scenario(const char *word)
+{
+	size_t n = strlen(word);
+
+	return n > 5 && strcmp(word + n - 5, ".json") == 0;
+}
+
+/* An empty TARGET, or (with --demo) one that is no scenario file. */
+static int
+check_targets(struct parse *ps)
+{
+	const struct options *o = ps->o;
+
+	for (int i = 0; i < o->ntargets; i++) {
+		if (o->demo && !is_scenario(o->targets[i])) {
+			snprintf(ps->err, ps->errlen,
+			    "--demo takes no TARGET: '%.40s' (the simulated "
+			    "path has its own; a scenario file is "
+			    "--demo=FILE)",
+			    o->targets[i]);
+			return -1;
+		}
+		if (o->targets[i][0] == '\0') {
+			snprintf(ps->err, ps->errlen,
+			    "empty TARGET (give a host name or an address)");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Arguments that would be silently ignored, and an empty TARGET. */
@@ -544,18 +585,8 @@ finish_ignored(struct parse *ps)
 {
 	const struct options *o = ps->o;
 
-	if (o->demo && o->target != NULL) {
-		snprintf(ps->err, ps->errlen,
-		    "--demo takes no TARGET: '%.40s' (the simulated path has "
-		    "its own; a scenario file is --demo=FILE)",
-		    o->target);
+	if (check_targets(ps) == -1)
 		return -1;
-	}
-	if (o->target != NULL && o->target[0] == '\0') {
-		snprintf(ps->err, ps->errlen,
-		    "empty TARGET (give a host name or an address)");
-		return -1;
-	}
 	if (o->mode == MODE_ONCE && o->count >= 0) {
 		snprintf(ps->err, ps->errlen,
 		    "--once runs one cycle: -c does not apply (drop -c, or "
@@ -615,13 +646,15 @@ finish(struct parse *ps)
 	if (o->help || o->version)
 		return 0;
 	if (ps->extra != NULL) {
-		snprintf(ps->err, ps->errlen, "too many arguments: '%.40s'",
-		    ps->extra);
+		snprintf(ps->err, ps->errlen,
+		    "too many targets: '%.40s' is past %d (put them in a "
+		    "file: -F FILE)",
+		    ps->extra, CLI_MAX_TARGETS);
 		return -1;
 	}
 	if (o->replay_file != NULL)
 		return finish_replay(ps);
-	if (o->target == NULL && !o->demo) {
+	if (o->target == NULL && !o->demo && o->target_file == NULL) {
 		snprintf(ps->err, ps->errlen,
 		    "missing TARGET (try: hoptop HOST, or hoptop "
 		    "--demo)");
@@ -645,7 +678,7 @@ shapes_probes(int c)
 	case OPT_AS_ZONE:
 		return true;
 	default:
-		return c < 256 && c > 0 && strchr("mfqPcwi46IuT", c) != NULL;
+		return c < 256 && c > 0 && strchr("mfqPcwi46IuTF", c) != NULL;
 	}
 }
 

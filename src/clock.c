@@ -25,19 +25,6 @@ clock_real_ns(void)
 	return ts_ns(&ts);
 }
 
-int64_t
-clock_realtime_to_mono(const struct timespec *stamp)
-{
-	int64_t real = clock_real_ns();
-	int64_t mono = clock_mono_ns();
-	int64_t age = real - ts_ns(stamp);
-
-	/* A stamp from the future (clock stepped) is taken as "now". */
-	if (age < 0)
-		age = 0;
-	return mono - age;
-}
-
 static int64_t
 monotonic_now(const struct hclock *c)
 {

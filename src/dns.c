@@ -19,6 +19,8 @@
 #include "hoptop/dns.h"
 #include "hoptop/xmalloc.h"
 
+#include "dns_test.h"
+
 #define BUCKETS      8192 /* power of two, 2x the entries */
 #define NAME_MAX_LEN 256
 

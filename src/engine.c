@@ -104,8 +104,11 @@ engine_new(const struct engine_config *cfg, struct transport *t, struct path *p,
 	e->p = p;
 	e->p->wall_offset_ns = cfg->wall_offset_ns;
 	e->clk = clk;
-	e->reg = registry_new();
+	e->reg = cfg->seq_slots > 0 ? registry_new_sized(cfg->seq_slots)
+	                            : registry_new();
 	e->probes_next = e->cfg.probes;
+	if (cfg->start_delay_ns > 0)
+		e->next_cycle_ns = clock_now(clk) + cfg->start_delay_ns;
 	return e;
 }
 

@@ -93,11 +93,10 @@ loop_stop_signal(void)
 	return stop_signal;
 }
 
-/* Asks the resolver for every responder on the path (cheap when known). */
+/* Asks the resolver for every responder on a path (cheap when known). */
 static void
-want_names(struct loop_parts *lp)
+want_path_names(struct loop_parts *lp, const struct path *p)
 {
-	const struct path *p = lp->path;
 	int last = path_last_ttl(p);
 
 	for (int ttl = p->first_ttl; ttl <= last; ttl++) {
@@ -108,26 +107,38 @@ want_names(struct loop_parts *lp)
 	}
 }
 
+static void
+want_names(struct loop_parts *lp)
+{
+	for (size_t i = 0; i < fleet_count(lp->fleet); i++)
+		want_path_names(lp, fleet_target(lp->fleet, i)->p);
+}
+
 /*
  * Names are asked for when a responder appears, and once a cycle so that
  * expired cache entries are asked again; not on every reply.
  */
-static bool
-names_due(struct loop_parts *lp)
+static void
+want_due_names(struct loop_parts *lp)
 {
-	const struct path *p = lp->path;
+	for (size_t i = 0; i < fleet_count(lp->fleet); i++) {
+		struct fleet_target *t = fleet_target(lp->fleet, i);
+		const struct path *p = t->p;
 
-	if (p->nresponders == lp->named_resp && p->cycles == lp->named_cycle)
-		return false;
-	lp->named_resp = p->nresponders;
-	lp->named_cycle = p->cycles;
-	return true;
+		if (p->nresponders == t->named_resp &&
+		    p->cycles == t->named_cycle)
+			continue;
+		t->named_resp = p->nresponders;
+		t->named_cycle = p->cycles;
+		want_path_names(lp, p);
+	}
 }
 
 static void
 fill_header(const struct loop_parts *lp, struct ui_header *h)
 {
 	const struct report_meta *m = lp->meta;
+	const struct fleet_target *t = fleet_target(lp->fleet, lp->sel);
 
 	memset(h, 0, sizeof(*h));
 	h->version = m->version;
@@ -136,9 +147,7 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->target_addr = m->target_addr;
 	h->proto = m->proto;
 	/* the method can change on the way (UDP: a socket per probe) */
-	h->method = lp->transport != NULL
-	                ? lp->transport->ops->method(lp->transport)
-	                : m->method;
+	h->method = t->t->ops->method(t->t);
 	h->simulated = m->simulated;
 	h->probes = engine_probes(lp->engine);
 	h->interval_s = m->interval_s;
@@ -158,8 +167,10 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 static const struct namer *
 current_namer(const struct loop_parts *lp, struct namer *buf)
 {
+	const struct fleet_target *t = fleet_target(lp->fleet, lp->sel);
+
 	if (lp->dns == NULL)
-		return lp->namer;
+		return t->namer != NULL ? t->namer : lp->namer;
 	*buf = dns_namer(lp->dns);
 	return buf;
 }
@@ -333,6 +344,7 @@ read_keys(struct loop_parts *lp)
 	while ((a = ui_read_key(lp->ui)) != UI_NONE) {
 		if (!apply(lp, a))
 			return false;
+		fleet_touch(lp->fleet, lp->sel); /* its deadlines may move */
 		lp->path->dirty = true; /* the screen answers a key at once */
 		keys++;
 	}
@@ -435,7 +447,7 @@ ui_now(const struct loop_parts *lp)
 static int64_t
 nearest_deadline(struct loop_parts *lp, int64_t now)
 {
-	int64_t d = engine_next_deadline(lp->engine);
+	int64_t d = fleet_next_deadline(lp->fleet);
 
 	if (lp->dns != NULL)
 		d = clock_min(d, dns_next_deadline(lp->dns));
@@ -481,10 +493,7 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w, fd_set *e)
 	FD_ZERO(r);
 	FD_ZERO(w);
 	FD_ZERO(e);
-	if ((fd = lp->transport->ops->fd(lp->transport)) >= 0) {
-		FD_SET(fd, r);
-		maxfd = fd;
-	}
+	maxfd = fleet_fds(lp->fleet, r, maxfd);
 	if (lp->ui != NULL && !lp->keys_off) {
 		fd = ui_fd(lp->ui);
 		FD_SET(fd, r);
@@ -524,39 +533,59 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w, fd_set *e)
 	return 0;
 }
 
-/* Replies can be read: the socket is readable, or the transport is due. */
-static bool
-replies_due(const struct loop_parts *lp, const fd_set *r)
+/*
+ * A target name inside a JSON string: names are sanitised already (no
+ * control characters), so only quotes and backslashes need care; they
+ * become '_' (a static buffer: one use at a time).
+ */
+static const char *
+json_safe(const char *name)
 {
-	struct transport *t = lp->transport;
-	int fd = t->ops->fd(t);
+	static char buf[256];
+	size_t i;
 
-	if (fd >= 0 && FD_ISSET(fd, r))
-		return true;
-	return t->ops->next_deadline(t) <= clock_now(lp->clk);
+	for (i = 0; name[i] != '\0' && i < sizeof(buf) - 1; i++)
+		buf[i] = name[i] == '"' || name[i] == '\\' ? '_' : name[i];
+	buf[i] = '\0';
+	return buf;
 }
 
 /*
  * Writes the timeline events that are new since the last call to the
  * --log file, oldest first, one JSON line each (the stream is line
- * buffered). A reset (fewer events than written) starts again at 0.
+ * buffered); with several targets each line names its target first. A
+ * reset (fewer events than written) starts again at 0.
  */
 static void
-log_events(struct loop_parts *lp)
+log_path_events(struct loop_parts *lp, struct fleet_target *t, bool named)
 {
-	const struct path *p = lp->path;
+	const struct path *p = t->p;
 	const struct path_event *ev;
 	char buf[VERDICT_TEXT_LEN];
 
-	if (p->nevents < lp->logged_events)
-		lp->logged_events = 0;
-	for (unsigned i = p->nevents - lp->logged_events; i-- > 0;) {
+	if (p->nevents < t->logged_events)
+		t->logged_events = 0;
+	for (unsigned i = p->nevents - t->logged_events; i-- > 0;) {
 		ev = path_event(p, i);
-		if (ev != NULL && path_event_is_timeline(ev->kind))
-			fprintf(lp->event_log, "%s\n",
-			    verdict_event_json(p, ev, buf, sizeof(buf)));
+		if (ev == NULL || !path_event_is_timeline(ev->kind))
+			continue;
+		verdict_event_json(p, ev, buf, sizeof(buf));
+		if (named) /* several targets: which one, first */
+			fprintf(lp->event_log, "{\"target\": \"%s\", %s\n",
+			    json_safe(t->name), buf + 1);
+		else
+			fprintf(lp->event_log, "%s\n", buf);
 	}
-	lp->logged_events = p->nevents;
+	t->logged_events = p->nevents;
+}
+
+static void
+log_events(struct loop_parts *lp)
+{
+	size_t n = fleet_count(lp->fleet);
+
+	for (size_t i = 0; i < n; i++)
+		log_path_events(lp, fleet_target(lp->fleet, i), n > 1);
 }
 
 static void
@@ -573,6 +602,51 @@ draw(struct loop_parts *lp, int64_t now)
 	lp->path->dirty = false;
 }
 
+/*
+ * --once with several targets: one after another. Returns true when the
+ * last one is printed (or output failed); else moves to the next target,
+ * printing its header.
+ */
+static bool
+print_once(struct loop_parts *lp, int *next_ttl, int64_t now)
+{
+	const struct report_view *given = lp->once_view;
+	struct fleet_target *t;
+	struct report_view v;
+	bool settled;
+
+	for (;;) {
+		t = fleet_target(lp->fleet, lp->once_target);
+		lp->path = t->p;
+		v = *given;
+		if (t->namer != NULL) /* a simulated path's own names */
+			v.namer = t->namer;
+		lp->once_view = &v;
+		settled = print_settled(lp, next_ttl, now);
+		lp->once_view = given;
+		if (!settled)
+			return false;
+		if (lp->once_errno != 0 ||
+		    lp->once_target + 1 >= fleet_count(lp->fleet))
+			return true;
+		t = fleet_target(lp->fleet, ++lp->once_target);
+		*next_ttl = t->p->first_ttl;
+		if (fputc('\n', lp->once_out) == EOF ||
+		    report_once_header(lp->once_out, &t->meta) != 0) {
+			lp->once_errno = errno != 0 ? errno : EIO;
+			return true;
+		}
+	}
+}
+
+/* Ends a pass without a screen: true when every engine is done. */
+static bool
+headless_done(struct loop_parts *lp, int64_t now)
+{
+	fleet_clean(lp->fleet);
+	return fleet_done(lp->fleet) && !names_pending(lp, now);
+}
+
 int
 loop_run(struct loop_parts *lp)
 {
@@ -587,8 +661,8 @@ loop_run(struct loop_parts *lp)
 			return 0;
 		if (wait_events(lp, &r, &w, &e) == -1)
 			return 1;
-		if (replies_due(lp, &r))
-			engine_read_replies(lp->engine);
+		if (fleet_replies_due(lp->fleet, &r, clock_now(lp->clk)))
+			fleet_read_replies(lp->fleet, clock_now(lp->clk));
 		if (lp->dns != NULL)
 			dns_process(lp->dns, &r, &w);
 		if (lp->hook != NULL)
@@ -602,23 +676,20 @@ loop_run(struct loop_parts *lp)
 			lp->path->dirty = true;
 		}
 		now = clock_now(lp->clk);
-		engine_expire(lp->engine, now);
-		engine_send_due(lp->engine, now);
-		if (lp->dns != NULL && names_due(lp)) /* asks what is enabled */
-			want_names(lp);
+		fleet_run_due(lp->fleet, now);
+		if (lp->dns != NULL) /* asks what is enabled */
+			want_due_names(lp);
 		if (lp->dns != NULL && dns_changed(lp->dns))
 			lp->path->dirty = true;
 		if (lp->event_log != NULL)
 			log_events(lp);
-		if (lp->once_out != NULL && print_settled(lp, &once_ttl, now))
+		if (lp->once_out != NULL && print_once(lp, &once_ttl, now))
 			return 0;
 		if (lp->ui != NULL) {
 			if (redraw_due(lp, ui_now(lp)) <= ui_now(lp))
 				draw(lp, ui_now(lp));
-		} else {
-			lp->path->dirty = false;
-			if (engine_done(lp->engine) && !names_pending(lp, now))
-				return 0;
+		} else if (headless_done(lp, now)) {
+			return 0;
 		}
 	}
 }

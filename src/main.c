@@ -16,44 +16,55 @@
 #include "hoptop/cli.h"
 #include "hoptop/dns.h"
 #include "hoptop/engine.h"
+#include "hoptop/fleet.h"
 #include "hoptop/loop.h"
 #include "hoptop/names.h"
 #include "hoptop/metrics.h"
+#include "hoptop/mux.h"
 #include "hoptop/net.h"
+#include "hoptop/priv.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
 #include "hoptop/playback.h"
+#include "hoptop/recopt.h"
 #include "hoptop/record.h"
 #include "hoptop/replay.h"
 #include "hoptop/report.h"
 #include "hoptop/sim.h"
+#include "hoptop/tlist.h"
 #include "hoptop/ui.h"
 #include "hoptop/xmalloc.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
 
+/* One target as asked for: a name (or a scenario file) and where. */
+struct want {
+	const char *name;
+	int line; /* -F FILE: its line; 0: the command line */
+};
+
 struct run {
 	struct options o;
-	struct netsim *ns;
+	struct want *want; /* the targets asked for, in order */
+	size_t nwant;
+	struct tlist tl;         /* -F FILE */
+	struct netsim **ns;      /* --demo: one scenario per target */
+	struct namer *sim_namer; /* --demo: each scenario's own names */
 	struct net_prep *np;
-	struct transport *t;
-	struct path *p;
-	struct engine *e;
+	struct fleet *fleet;
+	struct haddr *addr; /* each target's address */
 	struct dns *dns;
 	struct ui *ui;
-	struct report_meta meta;
-	struct namer sim_namer; /* --demo: the scenario's own host names */
 	struct transport_params tp;
 	struct metrics_server *metrics; /* --metrics, or NULL */
-	struct metrics_target mt;
+	struct metrics_target *mt;
 	struct loop_hook metrics_hook;
 	bool headless; /* --metrics without a terminal: no screen */
 	char host[256];
-	char target_name[256];
 	FILE *log; /* --log */
 	/* --record / --replay (docs/RECORDING.md) */
-	const struct hclock *clk; /* the engine's and the loop's */
+	const struct hclock *clk; /* the engines' and the loop's */
 	int64_t start_ns, wall_offset_ns;
 	struct replay *rp;
 	struct namer replay_names;
@@ -79,37 +90,82 @@ fail(int status, const char *fmt, ...)
 	return status;
 }
 
+/* " (FILE:LINE)" for a target from -F, "" for one from the command line. */
+static const char *
+where(const struct run *r, const struct want *w, char *buf, size_t len)
+{
+	if (w->line == 0)
+		return "";
+	snprintf(buf, len, " (%s:%d)", r->o.target_file, w->line);
+	return buf;
+}
+
 /*
- * Resolves the target (a blocking lookup, before the loop starts). Returns
- * 0, or -1 with a message in err. Several addresses: the first of the
- * family asked for is traced, and stderr says so.
+ * Resolves target w into *out (a blocking lookup, before the loop starts),
+ * of family (AF_UNSPEC: any). Returns 0, or -1 with a message in err.
+ * Several addresses: the first of the family asked for is traced, and
+ * stderr says so.
  */
 static int
-resolve_target(struct run *r, char *err, size_t errlen)
+resolve_one(const struct run *r, const struct want *w, int family,
+    struct haddr *out, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	int rc, n = 0;
-	char ip[ADDR_STRLEN];
+	char ip[ADDR_STRLEN], at[300];
 	struct haddr numeric;
 
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = r->o.family;
+	hints.ai_family = family;
 	hints.ai_socktype = SOCK_DGRAM;
-	if ((rc = getaddrinfo(r->o.target, NULL, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve '%s': %s%s", r->o.target,
+	if ((rc = getaddrinfo(w->name, NULL, &hints, &res)) != 0) {
+		snprintf(err, errlen, "cannot resolve '%s': %s%s%s", w->name,
 		    gai_strerror(rc),
 		    r->o.family != AF_UNSPEC ? " (for the family of -4/-6)"
-		                             : "");
+		    : family != AF_UNSPEC    ? " (for the family of the first "
+		                               "target; -4/-6 choose one)"
+		                             : "",
+		    where(r, w, at, sizeof(at)));
 		return -1;
 	}
-	addr_from_sockaddr(res->ai_addr, &r->tp.target);
+	addr_from_sockaddr(res->ai_addr, out);
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		n++;
 	freeaddrinfo(res);
 	/* A name with several addresses: say which one is traced. */
-	if (n > 1 && addr_parse(r->o.target, &numeric) != 0)
-		fail(0, "%s has %d addresses, tracing %s", r->o.target, n,
-		    addr_str(&r->tp.target, ip, sizeof(ip)));
+	if (n > 1 && addr_parse(w->name, &numeric) != 0)
+		fail(0, "%s has %d addresses, tracing %s", w->name, n,
+		    addr_str(out, ip, sizeof(ip)));
+	return 0;
+}
+
+/*
+ * Every target's address, all of one family (the first target's, unless
+ * -4/-6), each address once. Returns 0, or -1 with a message in err.
+ */
+static int
+resolve_targets(struct run *r, char *err, size_t errlen)
+{
+	int family = r->o.family;
+	char ip[ADDR_STRLEN];
+
+	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
+	for (size_t i = 0; i < r->nwant; i++) {
+		if (resolve_one(
+		        r, &r->want[i], family, &r->addr[i], err, errlen) == -1)
+			return -1;
+		family = r->addr[0].family;
+	}
+	for (size_t i = 1; i < r->nwant; i++)
+		for (size_t j = 0; j < i; j++)
+			if (addr_eq(&r->addr[i], &r->addr[j])) {
+				snprintf(err, errlen,
+				    "'%s' and '%s' are both %s (give each "
+				    "target once)",
+				    r->want[j].name, r->want[i].name,
+				    addr_str(&r->addr[i], ip, sizeof(ip)));
+				return -1;
+			}
 	return 0;
 }
 
@@ -153,42 +209,127 @@ prepare_sockets(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* --demo: scenario i (0: --demo's own, built in or FILE), on the fleet. */
+static int
+open_scenario(struct run *r, size_t i, char *err, size_t errlen)
+{
+	struct transport_params tp = r->tp;
+	const char *file = r->want[i].name;
+	struct fleet_target *t;
+	char name[256];
+
+	r->ns[i] =
+	    file != NULL ? netsim_load(file, err, errlen) : netsim_demo();
+	if (r->ns[i] == NULL)
+		return -1;
+	/* without -4/-6: the scenario's IPv4 path, else its IPv6 one */
+	tp.family = r->o.family != AF_UNSPEC ? r->o.family : AF_INET;
+	if (r->o.family == AF_UNSPEC &&
+	    netsim_target(r->ns[i], AF_INET, &tp.target) != 0)
+		tp.family = AF_INET6;
+	if (netsim_target(r->ns[i], tp.family, &tp.target) != 0) {
+		snprintf(err, errlen, "%s%sthe scenario has no IPv%c path",
+		    r->nwant > 1 && file != NULL ? file : "",
+		    r->nwant > 1 && file != NULL ? ": " : "",
+		    tp.family == AF_INET6 ? '6' : '4');
+		return -1;
+	}
+	names_sanitize(netsim_name(r->ns[i]), name, sizeof(name));
+	r->addr[i] = tp.target;
+	t = fleet_add(r->fleet, name);
+	t->t = sim_new(r->ns[i], &tp, &clock_monotonic);
+	if (r->nwant > 1) /* one namer per path; else the loop's own */
+		t->namer = &r->sim_namer[i];
+	return 0;
+}
+
+static int scenario_name(
+    void *ctx, const struct haddr *a, char *buf, size_t len);
+
+/* --demo: every scenario its own simulator (no shared sockets). */
+static int
+open_demo(struct run *r, char *err, size_t errlen)
+{
+	r->ns = xcalloc(r->nwant, sizeof(*r->ns));
+	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
+	r->sim_namer = xcalloc(r->nwant, sizeof(*r->sim_namer));
+	for (size_t i = 0; i < r->nwant; i++) {
+		r->sim_namer[i] = (struct namer){scenario_name, NULL, NULL};
+		if (open_scenario(r, i, err, errlen) == -1)
+			return -1;
+		r->sim_namer[i].ctx = r->ns[i];
+	}
+	return 0;
+}
+
+/*
+ * Several targets on one set of sockets: a mux over the real transport,
+ * one virtual transport per target. Returns 0, or -1 with a message.
+ */
+static int
+open_shared(struct run *r, struct transport *real, char *err, size_t errlen)
+{
+	unsigned need = (unsigned)((r->o.max_ttl - r->o.first_ttl + 1) *
+	                           r->o.probes * r->o.flows);
+	struct mux *m;
+
+	if (!net_transport_shareable(real)) {
+		transport_free(real);
+		snprintf(err, errlen,
+		    "several targets need sockets they can share: UDP "
+		    "without privilege has one per target (use ICMP, or run "
+		    "as root / with cap_net_raw)");
+		return -1;
+	}
+	m = mux_new(real, r->nwant);
+	if (m == NULL || mux_seq_slots(m) < need) {
+		snprintf(err, errlen,
+		    "%zu targets leave %u probe sequences each, fewer than "
+		    "one cycle sends (%u): give fewer targets, or lower -m, "
+		    "-q or --flows",
+		    r->nwant, m != NULL ? mux_seq_slots(m) : 0, need);
+		mux_free(m);
+		transport_free(real);
+		return -1;
+	}
+	fleet_set_shared(r->fleet, real, m);
+	for (size_t i = 0; i < r->nwant; i++) {
+		char name[256];
+
+		names_sanitize(r->want[i].name, name, sizeof(name));
+		fleet_add(r->fleet, name)->t = mux_add(m, &r->addr[i]);
+	}
+	return 0;
+}
+
+/* Opens the network or the simulator and makes the transports. */
 static int
 open_transport(struct run *r, char *err, size_t errlen)
 {
 	struct transport_params *tp = &r->tp;
+	struct transport *t;
+	char name[256];
 
 	probe_params(r);
-	if (r->o.demo) {
-		r->ns = r->o.demo_file != NULL
-		            ? netsim_load(r->o.demo_file, err, errlen)
-		            : netsim_demo();
-		if (r->ns == NULL)
-			return -1;
-		/* without -4/-6: the scenario's IPv4 path, else its IPv6 one */
-		tp->family = r->o.family != AF_UNSPEC ? r->o.family : AF_INET;
-		if (r->o.family == AF_UNSPEC &&
-		    netsim_target(r->ns, AF_INET, &tp->target) != 0)
-			tp->family = AF_INET6;
-		if (netsim_target(r->ns, tp->family, &tp->target) != 0) {
-			snprintf(err, errlen, "the scenario has no IPv%c path",
-			    tp->family == AF_INET6 ? '6' : '4');
-			return -1;
-		}
-		names_sanitize(
-		    netsim_name(r->ns), r->target_name, sizeof(r->target_name));
-		r->t = sim_new(r->ns, tp, &clock_monotonic);
-		return 0;
-	}
+	r->fleet = fleet_new(r->nwant);
+	if (r->o.demo)
+		return open_demo(r, err, errlen);
 	if (prepare_sockets(r, err, errlen) == -1 ||
-	    net_drop_privileges(err, errlen) == -1)
+	    priv_drop(err, errlen) == -1)
 		return -1;
-	if (resolve_target(r, err, errlen) == -1)
+	if (resolve_targets(r, err, errlen) == -1)
 		return -1;
-	tp->family = r->tp.target.family;
-	names_sanitize(r->o.target, r->target_name, sizeof(r->target_name));
-	r->t = net_transport_new(r->np, tp, err, errlen);
-	return r->t == NULL ? -1 : 0;
+	tp->target = r->addr[0];
+	tp->family = r->addr[0].family;
+	tp->any_target = r->nwant > 1;
+	t = net_transport_new(r->np, tp, err, errlen);
+	if (t == NULL)
+		return -1;
+	if (r->nwant > 1)
+		return open_shared(r, t, err, errlen);
+	names_sanitize(r->want[0].name, name, sizeof(name));
+	fleet_add(r->fleet, name)->t = t;
+	return 0;
 }
 
 /*
@@ -206,20 +347,12 @@ open_replay(struct run *r, char *err, size_t errlen)
 	if (r->rp == NULL)
 		return -1;
 	h = replay_header(r->rp);
+	recopt_options(h, o);
 	r->tp = h->tp;
-	o->proto = h->tp.proto;
-	o->port = h->tp.port;
-	o->flows = h->tp.flows;
-	o->first_ttl = h->first_ttl;
-	o->max_ttl = h->max_ttl;
-	o->probes = h->probes;
-	o->interval_s = h->interval_s;
-	o->timeout_s = h->timeout_s;
-	o->count = (long)h->count;
-	o->show_mpls = o->show_mpls || h->show_mpls;
-	o->demo = h->simulated;
-	snprintf(r->target_name, sizeof(r->target_name), "%s", h->target_name);
-	r->t = replay_transport(r->rp);
+	r->fleet = fleet_new(1);
+	r->addr = xcalloc(1, sizeof(*r->addr));
+	r->addr[0] = h->tp.target;
+	fleet_add(r->fleet, h->target_name)->t = replay_transport(r->rp);
 	r->clk = replay_clock(r->rp);
 	r->start_ns = h->start_ns;
 	r->wall_offset_ns = h->wall_offset_ns;
@@ -229,41 +362,32 @@ open_replay(struct run *r, char *err, size_t errlen)
 }
 
 /*
- * --record FILE: wraps the transport in the recording tee, with the
- * header a replay needs (options, identity, start time).
+ * --record FILE: wraps the (one) target's transport in the recording
+ * tee, with the header a replay needs (options, identity, start time).
  */
 static int
 open_record(struct run *r, char *err, size_t errlen)
 {
-	static const char *const modes[] = {"monitor", "report", "once"};
+	struct fleet_target *t = fleet_target(r->fleet, 0);
 	struct recording_header h;
-	struct transport *t;
+	struct transport *rt;
+	char host[256] = "";
 
-	memset(&h, 0, sizeof(h));
-	h.format = RECORDING_FORMAT;
-	snprintf(h.version, sizeof(h.version), "%s", HOPTOP_VERSION);
-	snprintf(h.mode, sizeof(h.mode), "%s", modes[r->o.mode]);
-	h.tp = r->t->params;
-	snprintf(h.method, sizeof(h.method), "%s", r->t->ops->method(r->t));
-	r->t->ops->source(r->t, &h.source);
-	snprintf(h.host, sizeof(h.host), "%s", r->host);
-	snprintf(h.target_name, sizeof(h.target_name), "%s", r->target_name);
-	h.simulated = r->o.demo;
-	h.first_ttl = r->o.first_ttl;
-	h.max_ttl = r->o.max_ttl;
-	h.probes = r->o.probes;
-	h.interval_s = r->o.interval_s;
-	h.timeout_s = r->o.timeout_s;
-	h.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
+	if (fleet_count(r->fleet) != 1) {
+		snprintf(err, errlen,
+		    "--record records one target (give one TARGET, or "
+		    "one --demo scenario)");
+		return -1;
+	}
+	gethostname(host, sizeof(host) - 1);
+	names_sanitize(host, r->host, sizeof(r->host));
+	recopt_header(&h, &r->o, t->t, t->name, r->host);
 	h.start_ns = r->start_ns;
 	h.wall_offset_ns = r->wall_offset_ns;
-	h.started = (int64_t)r->meta.started;
-	h.show_mpls = r->o.show_mpls;
-	h.show_asn = r->o.show_asn;
-	t = record_new(r->t, r->o.record_file, &h, err, errlen);
-	if (t == NULL)
+	rt = record_new(t->t, r->o.record_file, &h, err, errlen);
+	if (rt == NULL)
 		return -1;
-	r->t = t;
+	t->t = rt;
 	return 0;
 }
 
@@ -275,22 +399,16 @@ stop_engine(void *ctx)
 }
 
 static void
-fill_meta(struct run *r)
+fill_meta(struct run *r, struct fleet_target *t, const struct haddr *addr)
 {
-	struct report_meta *m = &r->meta;
-	char host[sizeof(r->host)] = "";
+	struct report_meta *m = &t->meta;
 
-	gethostname(host, sizeof(host) - 1);
-	names_sanitize(host, r->host, sizeof(r->host));
-	if (r->rp != NULL) /* the host the run was recorded on */
-		snprintf(
-		    r->host, sizeof(r->host), "%s", replay_header(r->rp)->host);
 	m->version = HOPTOP_VERSION;
 	m->source_host = r->host;
-	m->target_name = r->target_name;
-	m->target_addr = r->tp.target;
+	m->target_name = t->name;
+	m->target_addr = *addr;
 	m->proto = packet_proto_name(r->o.proto);
-	m->method = r->t->ops->method(r->t);
+	m->method = t->t->ops->method(t->t);
 	m->simulated = r->o.demo;
 	m->started = time(NULL);
 	m->probes = r->o.probes;
@@ -309,11 +427,24 @@ fill_meta(struct run *r)
 	}
 }
 
+/*
+ * Each target's path and engine. With several, their first cycles are
+ * spread over the interval (no burst of every target's probes at once),
+ * and with shared sockets each engine numbers its probes in its share.
+ */
 static void
-make_engine(struct run *r)
+make_engines(struct run *r)
 {
 	struct engine_config c;
+	size_t n = fleet_count(r->fleet);
+	struct mux *m = fleet_mux(r->fleet);
+	char host[sizeof(r->host)] = "";
 
+	gethostname(host, sizeof(host) - 1);
+	names_sanitize(host, r->host, sizeof(r->host));
+	if (r->rp != NULL) /* the host the run was recorded on */
+		snprintf(
+		    r->host, sizeof(r->host), "%s", replay_header(r->rp)->host);
 	memset(&c, 0, sizeof(c));
 	c.first_ttl = r->o.first_ttl;
 	c.max_ttl = r->o.max_ttl;
@@ -323,10 +454,17 @@ make_engine(struct run *r)
 	c.timeout_ns = (int64_t)(r->o.timeout_s * NS_PER_S);
 	c.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
 	c.wall_offset_ns = r->wall_offset_ns;
-	r->p = path_new(&r->tp.target, r->o.first_ttl, r->o.max_ttl);
-	r->e = engine_new(&c, r->t, r->p, r->clk);
-	if (r->o.ping_ttl != 0)
-		engine_ping_hop(r->e, r->o.ping_ttl);
+	c.seq_slots = m != NULL ? mux_seq_slots(m) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct fleet_target *t = fleet_target(r->fleet, i);
+
+		fill_meta(r, t, &r->addr[i]);
+		c.start_delay_ns = (int64_t)i * (c.interval_ns / (int64_t)n);
+		t->p = path_new(&r->addr[i], r->o.first_ttl, r->o.max_ttl);
+		t->e = engine_new(&c, t->t, t->p, r->clk);
+		if (r->o.ping_ttl != 0)
+			engine_ping_hop(t->e, r->o.ping_ttl);
+	}
 }
 
 /* Mode defaults the command line leaves open. */
@@ -340,7 +478,7 @@ settle_options(struct options *o, char *err, size_t errlen)
 	if (o->mode == MODE_ONCE)
 		o->count = 1;
 	if (o->replay_file == NULL &&
-	    net_check_interval(o->interval_s, err, errlen) == -1)
+	    priv_check_interval(o->interval_s, err, errlen) == -1)
 		return -1;
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
@@ -386,29 +524,72 @@ open_dns(const struct options *o)
 }
 
 static int
+write_one(struct run *r, struct fleet_target *t, const struct report_view *v)
+{
+	t->meta.ended = time(NULL);
+	t->meta.method = t->t->ops->method(t->t); /* it may have changed */
+	if (r->rp != NULL)                        /* the recorded times */
+		recopt_meta_times(r->rp, &t->meta.ended, &t->meta.reset);
+	switch (r->o.format) {
+	case FMT_JSON:
+		return report_write_json(stdout, t->p, &t->meta, v);
+	case FMT_CSV:
+		return report_write_csv(stdout, t->p, &t->meta, v);
+	case FMT_MARKDOWN:
+		return report_write_markdown(stdout, t->p, &t->meta, v);
+	default:
+		return report_write_text(stdout, t->p, &t->meta, v);
+	}
+}
+
+/*
+ * Several targets: JSON one object with "targets", CSV one table with a
+ * target column, text and Markdown one section per target.
+ */
+static int
+write_many(struct run *r, const struct report_view *v)
+{
+	size_t n = fleet_count(r->fleet);
+	struct report_target *rt = xcalloc(n, sizeof(*rt));
+	struct report_view *views = xcalloc(n, sizeof(*views));
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct fleet_target *t = fleet_target(r->fleet, i);
+
+		t->meta.ended = time(NULL);
+		t->meta.method = t->t->ops->method(t->t);
+		views[i] = *v;
+		if (t->namer != NULL)
+			views[i].namer = t->namer;
+		rt[i] = (struct report_target){t->p, &t->meta, &views[i]};
+	}
+	if (r->o.format == FMT_JSON)
+		rc = report_write_json_many(stdout, rt, n);
+	else if (r->o.format == FMT_CSV)
+		rc = report_write_csv_many(stdout, rt, n);
+	for (size_t i = 0; r->o.format != FMT_JSON && r->o.format != FMT_CSV &&
+	                   i < n && rc == 0;
+	     i++) {
+		if (i > 0 && fputc('\n', stdout) == EOF)
+			rc = -1;
+		else
+			rc = write_one(r, fleet_target(r->fleet, i), &views[i]);
+	}
+	free(rt);
+	free(views);
+	return rc;
+}
+
+static int
 write_report(struct run *r, const struct report_view *v)
 {
 	int rc;
 
-	r->meta.ended =
-	    r->rp != NULL ? (time_t)replay_wall_s(r->rp) : time(NULL);
-	if (r->rp != NULL)
-		r->meta.reset = (time_t)replay_reset_wall_s(r->rp);
-	r->meta.method = r->t->ops->method(r->t); /* it may have changed */
-	switch (r->o.format) {
-	case FMT_JSON:
-		rc = report_write_json(stdout, r->p, &r->meta, v);
-		break;
-	case FMT_CSV:
-		rc = report_write_csv(stdout, r->p, &r->meta, v);
-		break;
-	case FMT_MARKDOWN:
-		rc = report_write_markdown(stdout, r->p, &r->meta, v);
-		break;
-	default:
-		rc = report_write_text(stdout, r->p, &r->meta, v);
-		break;
-	}
+	if (fleet_count(r->fleet) == 1)
+		rc = write_one(r, fleet_target(r->fleet, 0), v);
+	else
+		rc = write_many(r, v);
 	if (rc == -1 || fflush(stdout) == EOF)
 		return fail(EXIT_RUNTIME, "cannot write the report: %s",
 		    strerror(errno));
@@ -489,13 +670,22 @@ open_metrics(struct run *r)
 static void
 wire_metrics(struct run *r, struct loop_parts *lp, const struct namer *names)
 {
+	size_t n = fleet_count(r->fleet);
+
 	if (r->metrics == NULL)
 		return;
-	r->mt.path = r->p;
-	r->mt.name = r->target_name;
-	r->mt.proto = r->meta.proto;
-	r->mt.namer = r->o.no_dns ? NULL : names;
-	metrics_set_targets(r->metrics, &r->mt, 1);
+	r->mt = xcalloc(n, sizeof(*r->mt));
+	for (size_t i = 0; i < n; i++) {
+		struct fleet_target *t = fleet_target(r->fleet, i);
+
+		r->mt[i].path = t->p;
+		r->mt[i].name = t->name;
+		r->mt[i].proto = t->meta.proto;
+		r->mt[i].namer = r->o.no_dns        ? NULL
+		                 : t->namer != NULL ? t->namer
+		                                    : names;
+	}
+	metrics_set_targets(r->metrics, r->mt, n);
 	r->metrics_hook = (struct loop_hook){
 	    hook_fds, hook_deadline, hook_process, r->metrics};
 	lp->hook = &r->metrics_hook;
@@ -527,6 +717,7 @@ run(struct run *r)
 	struct loop_parts lp;
 	struct report_view v;
 	struct namer n;
+	struct fleet_target *t0 = fleet_target(r->fleet, 0);
 	int rc, sig;
 
 	memset(&lp, 0, sizeof(lp));
@@ -536,25 +727,24 @@ run(struct run *r)
 		v.namer = &r->replay_names;
 		lp.namer = v.namer;
 		lp.replay = playback_hooks(&r->pb, &r->lr, r->rp);
-		lp.ui_clk = &clock_monotonic;
+		lp.ui_clk = &clock_monotonic; /* the screen's pace is real */
 	} else if (r->dns != NULL) {
 		n = dns_namer(r->dns);
 		v.namer = &n;
 	} else if (r->ns != NULL) {
-		r->sim_namer = (struct namer){scenario_name, NULL, r->ns};
-		v.namer = &r->sim_namer;
+		v.namer = &r->sim_namer[0];
 		lp.namer = v.namer;
 	}
 	/* One rule for every report format: names where any are known
 	 * (the resolver's, or a simulated path's own), unless -n. */
 	v.mode = r->o.no_dns || v.namer == NULL ? NAMES_ADDR : NAMES_HOST;
-	lp.engine = r->e;
-	lp.path = r->p;
-	lp.transport = r->t;
+	lp.fleet = r->fleet;
+	lp.engine = t0->e;
+	lp.path = t0->p;
 	lp.dns = r->dns;
 	lp.ui = r->ui;
 	lp.clk = r->clk;
-	lp.meta = &r->meta;
+	lp.meta = &t0->meta;
 	lp.export_dir = r->o.export_dir;
 	lp.dns_enabled = r->dns != NULL && !r->o.no_dns;
 	lp.event_log = r->log;
@@ -562,13 +752,13 @@ run(struct run *r)
 		lp.once_out = stdout;
 		lp.once_probes = r->o.probes;
 		lp.once_view = &v;
-		if (report_once_header(stdout, &r->meta) != 0)
+		if (report_once_header(stdout, &t0->meta) != 0)
 			return fail(EXIT_RUNTIME, "cannot write the output: %s",
 			    strerror(errno));
 	}
 	wire_metrics(r, &lp, v.namer);
 	if (r->o.record_file != NULL)
-		record_set_namer(r->t, v.namer);
+		record_set_namer(t0->t, v.namer);
 	rc = loop_run(&lp);
 	replay_warnings(r);
 	sig = loop_stop_signal();
@@ -591,15 +781,46 @@ teardown(struct run *r)
 {
 	ui_close(r->ui);
 	metrics_close(r->metrics);
+	free(r->mt);
 	dns_free(r->dns);
-	engine_free(r->e);
-	path_free(r->p);
-	transport_free(r->t);
+	fleet_free(r->fleet);
 	replay_free(r->rp);
 	net_prep_free(r->np);
-	netsim_free(r->ns);
+	for (size_t i = 0; r->ns != NULL && i < r->nwant; i++)
+		netsim_free(r->ns[i]);
+	free(r->ns);
+	free(r->sim_namer);
+	free(r->addr);
+	free(r->want);
+	tlist_reset(&r->tl);
 	if (r->log != NULL)
 		fclose(r->log);
+}
+
+/*
+ * The targets asked for: the command line's, then -F FILE's. With --demo,
+ * the first is --demo's own scenario (built in, or FILE). Returns 0, or
+ * -1 with a message in err.
+ */
+static int
+gather_targets(struct run *r, char *err, size_t errlen)
+{
+	const struct options *o = &r->o;
+	size_t n = 0;
+
+	tlist_init(&r->tl);
+	if (o->target_file != NULL &&
+	    tlist_load(&r->tl, o->target_file, err, errlen) == -1)
+		return -1;
+	r->want = xcalloc((size_t)o->ntargets + r->tl.n + 1, sizeof(*r->want));
+	if (o->demo)
+		r->want[n++] = (struct want){o->demo_file, 0};
+	for (int i = 0; i < o->ntargets; i++)
+		r->want[n++] = (struct want){o->targets[i], 0};
+	for (size_t i = 0; i < r->tl.n; i++)
+		r->want[n++] = (struct want){r->tl.v[i].name, r->tl.v[i].line};
+	r->nwant = n;
+	return 0;
 }
 
 /* --log FILE: opened for appending, line-buffered (safe to tail -f). */
@@ -681,7 +902,7 @@ drop_early(const struct options *o)
 	if (o != NULL && !o->demo && !o->help && !o->version &&
 	    o->replay_file == NULL)
 		return 0;
-	if (net_drop_privileges(err, sizeof(err)) == -1) {
+	if (priv_drop(err, sizeof(err)) == -1) {
 		fail(EXIT_RUNTIME, "%s", err);
 		return -1;
 	}
@@ -713,6 +934,10 @@ main(int argc, char **argv)
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}
+	if (gather_targets(&r, err, sizeof(err)) == -1) {
+		teardown(&r);
+		return fail(EXIT_USAGE, "%s", err);
+	}
 	loop_install_signals();
 	if (r.rp == NULL && open_transport(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
@@ -727,15 +952,14 @@ main(int argc, char **argv)
 		teardown(&r);
 		return EXIT_RUNTIME;
 	}
-	fill_meta(&r);
 	if (r.o.record_file != NULL &&
 	    open_record(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_RUNTIME, "%s", err);
 	}
-	make_engine(&r);
+	make_engines(&r);
 	if (r.rp != NULL)
-		replay_on_end(r.rp, stop_engine, r.e);
+		replay_on_end(r.rp, stop_engine, fleet_target(r.fleet, 0)->e);
 	r.dns = open_dns(&r.o);
 	if (r.o.metrics != NULL && open_metrics(&r) != 0) {
 		teardown(&r);
@@ -747,10 +971,10 @@ main(int argc, char **argv)
 		return status;
 	}
 	status = run(&r);
-	if (status == 0 && r.o.record_file != NULL && record_error(r.t) != 0)
+	if (status == 0 && r.o.record_file != NULL &&
+	    record_error(fleet_target(r.fleet, 0)->t) != 0)
 		status = fail(EXIT_RUNTIME,
-		    "--record %s: %s (the recording is "
-		    "incomplete)",
+		    "--record %s: %s (the recording is incomplete)",
 		    r.o.record_file, strerror(errno));
 	teardown(&r);
 	return status == 0 ? check_stdout() : status;

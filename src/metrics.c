@@ -26,6 +26,7 @@
 #include "hoptop/clock.h"
 #include "hoptop/column.h"
 #include "hoptop/metrics.h"
+#include "hoptop/verdict.h"
 #include "hoptop/xmalloc.h"
 
 /* Limits of the HTTP server (a scrape is one small GET). */
@@ -185,15 +186,66 @@ emit_dest_ttl(
 		sample(e, fm, &l, 1, t->path->dest_ttl);
 }
 
-/* Route changes: the path's events (a new responder, a destination TTL
- * change), counted since start or the last reset. */
+/* Route changes on the timeline (with hysteresis): a flow's responder
+ * changed, or the destination answers at another TTL; since start or the
+ * last reset. */
 static void
 emit_route_changes(
     struct expo *e, const struct family *fm, const struct metrics_target *t)
 {
 	struct label l = {"target", t->name};
 
-	sample(e, fm, &l, 1, t->path->nevents);
+	sample(e, fm, &l, 1,
+	    path_event_count(t->path, EV_ROUTE_CHANGE) +
+	        path_event_count(t->path, EV_DEST_TTL));
+}
+
+/* The path verdict: forwarding loss (R's loss) or 0; always present so an
+ * alert's "for:" does not restart when the verdict comes and goes. */
+static void
+emit_forward_loss(
+    struct expo *e, const struct family *fm, const struct metrics_target *t)
+{
+	struct label l = {"target", t->name};
+	struct verdict v;
+
+	verdict_path(t->path, &v);
+	sample(e, fm, &l, 1, verdict_forward_loss_ratio(&v));
+}
+
+/* Where forwarding loss begins (absent unless the verdict is forward). */
+static void
+emit_forward_from(
+    struct expo *e, const struct family *fm, const struct metrics_target *t)
+{
+	struct label l = {"target", t->name};
+	struct verdict v;
+
+	verdict_path(t->path, &v);
+	if (v.kind == VERDICT_FORWARD)
+		sample(e, fm, &l, 1, v.from_ttl);
+}
+
+/* Each hop's loss cause, as a label (one series per hop). */
+static void
+emit_hop_cause(
+    struct expo *e, const struct family *fm, const struct metrics_target *t)
+{
+	const struct hop *h;
+	struct label l[3];
+	char ttlbuf[12];
+	struct verdict v;
+
+	verdict_path(t->path, &v);
+	for (int ttl = t->path->first_ttl - 1;
+	     (h = next_hop(t->path, &ttl)) != NULL;) {
+		if (ttl < v.first_ttl || ttl > v.last_ttl)
+			continue;
+		hop_labels(l, t, ttl, ttlbuf, sizeof(ttlbuf));
+		l[2] = (struct label){
+		    "cause", verdict_cause_name(v.hop[ttl].cause)};
+		sample(e, fm, l, 3, 1);
+	}
 }
 
 /* One column of the table per hop, scaled, where it has a value. */
@@ -321,9 +373,18 @@ static const struct family families[] = {
         "TTL at which the target answers (absent until it does).",
         emit_dest_ttl, 0, 0},
     {"hoptop_route_changes", MT_COUNTER,
-        "Path events: a hop answering from a new address, or a change of "
-        "the destination TTL.",
+        "Route changes on the timeline: a flow's hop answers from another "
+        "address, or the destination answers at another TTL.",
         emit_route_changes, 0, 0},
+    {"hoptop_forward_loss_ratio", MT_GAUGE,
+        "Forwarding loss on the way to the target (the loss verdict: the "
+        "destination's loss when it begins at a hop and stays to the end), "
+        "0-1; 0 when the verdict is not forwarding loss.",
+        emit_forward_loss, 0, 0},
+    {"hoptop_forward_loss_start_ttl", MT_GAUGE,
+        "TTL of the hop where forwarding loss begins (absent unless there "
+        "is forwarding loss).",
+        emit_forward_from, 0, 0},
     {"hoptop_hop_probes_sent", MT_COUNTER,
         "Probes sent with this TTL (including those in flight).",
         emit_hop_column, COL_SNT, 1},
@@ -341,6 +402,10 @@ static const struct family families[] = {
     {"hoptop_hop_responder", MT_INFO,
         "An address answering at this hop (the 4 with most replies).",
         emit_responders, 0, 0},
+    {"hoptop_hop_loss_cause", MT_INFO,
+        "The loss verdict of this hop: none, reply (it limits its own "
+        "replies), forward (loss that stays to the end), unknown.",
+        emit_hop_cause, 0, 0},
 };
 
 int

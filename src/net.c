@@ -25,14 +25,12 @@
  * transport with several receive sockets hands the loop one epoll fd that
  * is readable when any of them is.
  *
- * Running as root keeps uid 0 after net_drop_privileges(), but with no
+ * Running as root keeps uid 0 after priv_drop() (priv.c), but with no
  * capability left: the sockets already open keep working, nothing new
  * that needs privilege can be opened.
  */
 #include <errno.h>
-#include <grp.h>
 #include <time.h>
-#include <linux/capability.h>
 #include <linux/errqueue.h>
 #include <linux/filter.h>
 #include <linux/net_tstamp.h>
@@ -43,9 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hoptop/clock.h"
@@ -421,119 +417,6 @@ net_prep_free(struct net_prep *np)
 	free(np);
 }
 
-/* ---- privileges ---------------------------------------------------- */
-
-/* Empties the bounding (if we may), ambient, and all three sets. */
-static int
-drop_capabilities(void)
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	int c;
-
-	for (c = 0; c < 64; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1 && errno == EINVAL)
-			break;
-	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	memset(data, 0, sizeof(data));
-	return (int)syscall(SYS_capset, &hdr, data);
-}
-
-/* Back to the real uid and gid when running setuid / setgid. */
-static int
-drop_ids(char *err, size_t errlen)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (geteuid() == uid && getegid() == gid)
-		return 0;
-	if ((geteuid() == 0 && setgroups(0, NULL) == -1) ||
-	    setresgid(gid, gid, gid) == -1 || setresuid(uid, uid, uid) == -1) {
-		snprintf(
-		    err, errlen, "cannot drop privileges: %s", strerror(errno));
-		return -1;
-	}
-	if (uid != 0 && setuid(0) != -1) {
-		snprintf(err, errlen, "cannot drop privileges: root regained");
-		return -1;
-	}
-	return 0;
-}
-
-/* 0 if every uid and gid is the real one and no capability is left. */
-static int
-verify_dropped(void)
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-	int i;
-
-	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
-		return -1;
-	if (eu != ru || su != ru || eg != rg || sg != rg)
-		return -1;
-	if (syscall(SYS_capget, &hdr, data) == -1)
-		return -1;
-	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-		if (data[i].effective != 0 || data[i].permitted != 0 ||
-		    data[i].inheritable != 0)
-			return -1;
-	return 0;
-}
-
-/* Root, or CAP_NET_RAW in the effective set. */
-static bool
-may_probe_fast(void)
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (geteuid() == 0)
-		return true;
-	if (syscall(SYS_capget, &hdr, data) == -1)
-		return false;
-	return (data[CAP_TO_INDEX(CAP_NET_RAW)].effective &
-	           CAP_TO_MASK(CAP_NET_RAW)) != 0;
-}
-
-int
-net_check_interval(double interval_s, char *err, size_t errlen)
-{
-	if (interval_s >= NET_USER_MIN_INTERVAL_S || may_probe_fast())
-		return 0;
-	snprintf(err, errlen,
-	    "-i: intervals below %g s need root or cap_net_raw (use -i %g or "
-	    "more, or: sudo setcap cap_net_raw+ep hoptop)",
-	    NET_USER_MIN_INTERVAL_S, NET_USER_MIN_INTERVAL_S);
-	return -1;
-}
-
-int
-net_drop_privileges(char *err, size_t errlen)
-{
-	if (drop_ids(err, errlen) == -1)
-		return -1;
-	if (drop_capabilities() == -1) {
-		snprintf(err, errlen, "cannot drop capabilities: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
-		snprintf(err, errlen, "cannot set no_new_privs: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (verify_dropped() == -1) {
-		snprintf(err, errlen,
-		    "cannot drop privileges: an id or capability is left");
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- kernel send stamps -------------------------------------------- */
 
 /*
@@ -640,14 +523,15 @@ pending_icmp_error(int e)
 
 /*
  * Sends len bytes with the TTL / hop limit (and the stamp ID) in control
- * messages, to the target (or, connected, to the peer). *sent_ns is read
+ * messages, to `to` (NULL: connected, to the peer). *sent_ns is read
  * right before sendmsg.
  * On a ping or UDP socket a send can fail once with the error of an
  * earlier ICMP message (sk_err); that send is retried once.
  */
 static int
 send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
-    bool connected, const struct probe *p, int64_t *sent_ns)
+    const struct sockaddr_storage *to, socklen_t tolen, const struct probe *p,
+    int64_t *sent_ns)
 {
 	union {
 		char b[TXTS_CMSG];
@@ -658,9 +542,9 @@ send_ttl(struct net_transport *n, int fd, const void *buf, size_t len,
 	int tries;
 
 	memset(&cm, 0, sizeof(cm));
-	if (!connected) {
-		mh.msg_name = &n->to;
-		mh.msg_namelen = n->tolen;
+	if (to != NULL) {
+		mh.msg_name = (void *)(uintptr_t)to;
+		mh.msg_namelen = tolen;
 	}
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
@@ -703,12 +587,15 @@ udp_send_fd(struct net_transport *n, const struct probe *p)
 	return n->pool_fd[k];
 }
 
+/* Sends probe p to dst (the target, or with send_to another one). */
 static int
-net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
+send_probe(struct net_transport *n, const struct probe *p,
+    const struct haddr *dst, int64_t *sent_ns)
 {
-	struct net_transport *n = (struct net_transport *)t;
 	uint8_t b[PACKET_MAX];
 	struct probe_spec ps;
+	struct sockaddr_storage to;
+	socklen_t tolen;
 	ssize_t len;
 
 	if (p->flow >= n->base.params.flows || p->ttl == 0) {
@@ -716,14 +603,44 @@ net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
 		return -1;
 	}
 	spec_for(n, p->flow, p->seq, &ps);
+	ps.dst = *dst;
 	len = packet_build(&ps, b, sizeof(b));
 	if (len < 0)
 		return -1;
 	if (n->kind == KIND_UDP)
 		return send_ttl(n, udp_send_fd(n, p), b + UDP_HDR,
-		    (size_t)len - UDP_HDR, true, p, sent_ns);
-	return send_ttl(
-	    n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, false, p, sent_ns);
+		    (size_t)len - UDP_HDR, NULL, 0, p, sent_ns);
+	if (dst == &n->base.params.target)
+		return send_ttl(n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len,
+		    &n->to, n->tolen, p, sent_ns);
+	tolen = addr_to_sockaddr(dst, 0, &to);
+	return send_ttl(n, n->tx >= 0 ? n->tx : n->rx, b, (size_t)len, &to,
+	    tolen, p, sent_ns);
+}
+
+static int
+net_send(struct transport *t, const struct probe *p, int64_t *sent_ns)
+{
+	struct net_transport *n = (struct net_transport *)t;
+
+	return send_probe(n, p, &n->base.params.target, sent_ns);
+}
+
+/*
+ * Several targets on these sockets: raw and ping sockets send anywhere;
+ * unprivileged UDP's sockets are connected to the one target.
+ */
+static int
+net_send_to(struct transport *t, const struct probe *p, const struct haddr *dst,
+    int64_t *sent_ns)
+{
+	struct net_transport *n = (struct net_transport *)t;
+
+	if (n->kind == KIND_UDP || dst->family != t->params.family) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return send_probe(n, p, dst, sent_ns);
 }
 
 /*
@@ -808,8 +725,7 @@ read_ee(const struct cmsghdr *c, size_t dlen, struct rxmsg *m)
 
 /*
  * A kernel CLOCK_REALTIME stamp on the monotonic clock: its age at the
- * moment the ring was filled (as clock_realtime_to_mono, with the clocks
- * read once for the whole batch).
+ * moment the ring was filled (both clocks read once for the whole batch).
  */
 static int64_t
 stamp_to_mono(const struct rxring *rg, const struct timespec *ts)
@@ -1210,7 +1126,16 @@ static const struct transport_ops net_ops = {
     .source = net_source,
     .free = net_free,
     .send_ping = net_send_ping,
+    .send_to = net_send_to,
 };
+
+bool
+net_transport_shareable(const struct transport *t)
+{
+	return t->ops == &net_ops &&
+	       ((const struct net_transport *)(const void *)t)->kind !=
+	           KIND_UDP;
+}
 
 /* Our address toward the target: what a connected UDP socket would use. */
 static int

@@ -6,6 +6,9 @@
  * against the length first, so no input can make a parser read past len.
  */
 #include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "hoptop/packet.h"
@@ -21,19 +24,8 @@
 #define OBJ_HDR          4
 #define IP6_MAX_EXT_HDRS 8
 
-#define ICMP4_ECHO_REPLY  0
-#define ICMP4_UNREACH     3
-#define ICMP4_ECHO        8
-#define ICMP4_TIME_EXCEED 11
-#define ICMP6_UNREACH     1
-#define ICMP6_TIME_EXCEED 3
-#define ICMP6_ECHO        128
-#define ICMP6_ECHO_REPLY  129
-#define TCP_FLAG_RST      0x04
-#define TCP_FLAG_SYN      0x02
-#define TCP_FLAG_ACK      0x10
-#define MPLS_CLASS        1
-#define MPLS_CTYPE        1
+#define MPLS_CLASS 1
+#define MPLS_CTYPE 1
 
 /* Fixed filler after the fields that carry meaning. */
 static const char pattern[] = "hoptop";
@@ -206,7 +198,7 @@ build_icmp(const struct probe_spec *ps, uint8_t *b, size_t n)
 {
 	uint16_t ck = 0;
 
-	b[0] = ps->family == AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO;
+	b[0] = ps->family == AF_INET6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
 	b[1] = 0;
 	packet_put16(b + 4, ps->ident);
 	packet_put16(b + 6, ps->seq);
@@ -256,7 +248,7 @@ build_tcp(const struct probe_spec *ps, uint8_t *b, size_t n)
 	packet_put16(b + 2, ps->dport);
 	packet_put32(b + 4, (uint32_t)ps->seq << 16 | ps->ident);
 	b[12] = (TCP_HDR / 4) << 4;
-	b[13] = TCP_FLAG_SYN;
+	b[13] = TH_SYN;
 	packet_put16(b + 14, 65535);
 	packet_put16(b + 16, packet_checksum(b, n,
 	                         packet_pseudo_sum(&ps->src, &ps->dst,
@@ -468,8 +460,8 @@ quoted_probe(uint8_t ipproto, uint8_t echo_type, const uint8_t *t, size_t tlen,
 		out->ident = packet_get16(t);
 		out->dport = packet_get16(t + 2);
 		out->seq = (uint16_t)(packet_get32(t + 4) >> 16);
-	} else if (ipproto == (echo_type == ICMP4_ECHO ? IPPROTO_ICMP
-	                                               : IPPROTO_ICMPV6) &&
+	} else if (ipproto == (echo_type == ICMP_ECHO ? IPPROTO_ICMP
+	                                              : IPPROTO_ICMPV6) &&
 	           t[0] == echo_type && t[1] == 0) {
 		out->proto = PROTO_ICMP;
 		out->ident = packet_get16(t + 4);
@@ -514,7 +506,7 @@ parse_quote4(
 	/* A later fragment has no transport header: not a probe. */
 	if ((packet_get16(q + 6) & 0x1fff) != 0)
 		return 0;
-	return quoted_probe(q[9], ICMP4_ECHO, q + ihl,
+	return quoted_probe(q[9], ICMP_ECHO, q + ihl,
 	    quoted_len(qlen - ihl, packet_get16(q + 2), ihl), out);
 }
 
@@ -531,7 +523,7 @@ parse_quote6(
 		return fail(why, "quoted probe truncated");
 	out->quoted_ttl = q[7];
 	addr_from_bytes(&out->probe_dst, AF_INET6, q + 24);
-	return quoted_probe(q[6], ICMP6_ECHO, q + IP6_HDR,
+	return quoted_probe(q[6], ICMP6_ECHO_REQUEST, q + IP6_HDR,
 	    quoted_len(qlen - IP6_HDR, packet_get16(q + 4) + IP6_HDR, IP6_HDR),
 	    out);
 }
@@ -572,7 +564,7 @@ parse_icmp(int family, const uint8_t *m, size_t len, struct pkt_reply *out,
 	out->type = m[0];
 	out->code = m[1];
 	out->kind = PKT_OTHER;
-	if (m[0] == (v6 ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY)) {
+	if (m[0] == (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY)) {
 		out->kind = PKT_ECHO_REPLY;
 		out->proto = PROTO_ICMP;
 		out->ident = packet_get16(m + 4);
@@ -581,10 +573,10 @@ parse_icmp(int family, const uint8_t *m, size_t len, struct pkt_reply *out,
 		get_cookie(m + 12, len, PACKET_COOKIE_MIN_ICMP, out);
 		return 0;
 	}
-	if (m[0] == (v6 ? ICMP6_TIME_EXCEED : ICMP4_TIME_EXCEED))
+	if (m[0] == (v6 ? ICMP6_TIME_EXCEEDED : ICMP_TIME_EXCEEDED))
 		return parse_icmp_error(
 		    family, PKT_TIME_EXCEEDED, m, len, out, why);
-	if (m[0] == (v6 ? ICMP6_UNREACH : ICMP4_UNREACH))
+	if (m[0] == (v6 ? ICMP6_DST_UNREACH : ICMP_DEST_UNREACH))
 		return parse_icmp_error(family, PKT_UNREACH, m, len, out, why);
 	return 0;
 }
@@ -604,9 +596,8 @@ parse_tcp(const uint8_t *m, size_t len, struct pkt_reply *out, const char **why)
 	fl = m[13];
 	out->kind = PKT_OTHER;
 	out->tcp_flags = fl;
-	if (!(fl & TCP_FLAG_ACK) ||
-	    ((fl & (TCP_FLAG_SYN | TCP_FLAG_RST)) != TCP_FLAG_SYN &&
-	        (fl & (TCP_FLAG_SYN | TCP_FLAG_RST)) != TCP_FLAG_RST))
+	if (!(fl & TH_ACK) || ((fl & (TH_SYN | TH_RST)) != TH_SYN &&
+	                          (fl & (TH_SYN | TH_RST)) != TH_RST))
 		return 0;
 	out->kind = PKT_TCP_REPLY;
 	out->proto = PROTO_TCP;

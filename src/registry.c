@@ -1,8 +1,10 @@
 /*
- * registry: probes in flight, in one table of 65536 entries indexed by
- * sequence (allocated once in registry_new, nothing per probe).
+ * registry: probes in flight, in one table indexed by sequence (65536
+ * entries, or as many as registry_new_sized asks for; allocated once,
+ * nothing per probe).
  *
- * Sequences are handed out in order 1..PACKET_SEQ_MAX and wrap to 1, so the
+ * Sequences are handed out in order 1..max (PACKET_SEQ_MAX, or the size
+ * asked for) and wrap to 1, so the
  * live entries always lie in the window [tail, next) in sequence order, and
  * the oldest is at tail. Takes leave holes; tail is moved forward over them
  * as soon as the entry at tail goes, so it always names a live entry (when
@@ -15,19 +17,25 @@
 #include "hoptop/registry.h"
 #include "hoptop/xmalloc.h"
 
-#define REGISTRY_SLOTS 65536
-
 struct registry {
-	uint16_t next; /* sequence the next claim gets */
-	uint16_t tail; /* oldest live sequence (if live > 0) */
-	unsigned live; /* live entries */
-	struct registry_entry e[REGISTRY_SLOTS];
+	uint16_t next;    /* sequence the next claim gets */
+	uint16_t tail;    /* oldest live sequence (if live > 0) */
+	uint16_t max_seq; /* sequences are 1..max_seq */
+	unsigned live;    /* live entries */
+	struct registry_entry e[];
 };
 
 static uint16_t
-seq_after(uint16_t seq)
+seq_after(const struct registry *r, uint16_t seq)
 {
-	return seq >= PACKET_SEQ_MAX ? 1 : (uint16_t)(seq + 1);
+	return seq >= r->max_seq ? 1 : (uint16_t)(seq + 1);
+}
+
+/* Whether seq may index the table (1..max_seq). */
+static bool
+in_range(const struct registry *r, uint16_t seq)
+{
+	return seq != 0 && seq <= r->max_seq;
 }
 
 /* Moves tail over the holes to the oldest live entry. */
@@ -39,14 +47,24 @@ advance_tail(struct registry *r)
 		return;
 	}
 	while (!r->e[r->tail].live)
-		r->tail = seq_after(r->tail);
+		r->tail = seq_after(r, r->tail);
 }
 
 struct registry *
 registry_new(void)
 {
-	struct registry *r = xcalloc(1, sizeof(*r));
+	return registry_new_sized(PACKET_SEQ_MAX);
+}
 
+struct registry *
+registry_new_sized(unsigned max_seq)
+{
+	struct registry *r;
+
+	if (max_seq < 1 || max_seq > PACKET_SEQ_MAX)
+		max_seq = PACKET_SEQ_MAX;
+	r = xcalloc(1, sizeof(*r) + ((size_t)max_seq + 1) * sizeof(r->e[0]));
+	r->max_seq = (uint16_t)max_seq;
 	r->next = 1;
 	r->tail = 1;
 	return r;
@@ -75,34 +93,34 @@ registry_claim(struct registry *r, uint8_t ttl, uint16_t flow)
 	e->ping = false;
 	if (r->live++ == 0)
 		r->tail = seq;
-	r->next = seq_after(seq);
+	r->next = seq_after(r, seq);
 	return seq;
 }
 
 void
 registry_mark_ping(struct registry *r, uint16_t seq)
 {
-	if (r->e[seq].live)
+	if (in_range(r, seq) && r->e[seq].live)
 		r->e[seq].ping = true;
 }
 
 const struct registry_entry *
 registry_peek(const struct registry *r, uint16_t seq)
 {
-	return r->e[seq].live ? &r->e[seq] : NULL;
+	return in_range(r, seq) && r->e[seq].live ? &r->e[seq] : NULL;
 }
 
 void
 registry_sent(struct registry *r, uint16_t seq, int64_t sent_ns)
 {
-	if (r->e[seq].live)
+	if (in_range(r, seq) && r->e[seq].live)
 		r->e[seq].sent_ns = sent_ns;
 }
 
 bool
 registry_tx_stamp(struct registry *r, uint16_t seq, int64_t tx_real_ns)
 {
-	if (seq == 0 || seq > PACKET_SEQ_MAX || !r->e[seq].live)
+	if (!in_range(r, seq) || !r->e[seq].live)
 		return false;
 	r->e[seq].tx_real_ns = tx_real_ns;
 	return true;
@@ -123,7 +141,7 @@ remove_entry(struct registry *r, uint16_t seq, struct registry_entry *out)
 bool
 registry_take(struct registry *r, uint16_t seq, struct registry_entry *out)
 {
-	if (seq == 0 || seq > PACKET_SEQ_MAX || !r->e[seq].live)
+	if (!in_range(r, seq) || !r->e[seq].live)
 		return false;
 	remove_entry(r, seq, out);
 	return true;
@@ -157,7 +175,7 @@ registry_live(const struct registry *r)
 void
 registry_clear(struct registry *r)
 {
-	for (size_t i = 0; i < REGISTRY_SLOTS; i++)
+	for (size_t i = 0; i <= r->max_seq; i++)
 		r->e[i].live = false;
 	r->live = 0;
 	/* next keeps counting: late replies to forgotten probes stay

@@ -805,12 +805,13 @@ json_verdict(
  * any whole number of ns below 1e15 (and shortest: 0.1, not
  * 0.10000000000000001); loss and share are percent.
  */
-int
-report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
+/* The object of one target's report (NULL: out of memory). */
+static json_t *
+json_report(const struct path *p, const struct report_meta *m,
     const struct report_view *v)
 {
 	json_t *root = json_object(), *hops = json_array();
-	int bad = 0, rc, last = path_last_ttl(p);
+	int bad = 0, last = path_last_ttl(p);
 	struct verdict vd;
 
 	v = view_or_default(v);
@@ -818,8 +819,7 @@ report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
 	if (root == NULL || hops == NULL) {
 		json_decref(root);
 		json_decref(hops);
-		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
 	json_run(root, p, m, &bad);
 	for (int ttl = p->first_ttl; ttl <= last; ttl++)
@@ -830,6 +830,18 @@ report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
 	json_verdict(root, p, &vd, &bad);
 	if (bad > 0) {
 		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Writes root (and frees it). */
+static int
+json_write(FILE *f, json_t *root)
+{
+	int rc;
+
+	if (root == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -846,6 +858,36 @@ report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
 		return -1;
 	}
 	return 0;
+}
+
+int
+report_write_json(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v)
+{
+	return json_write(f, json_report(p, m, v));
+}
+
+int
+report_write_json_many(FILE *f, const struct report_target *t, size_t n)
+{
+	json_t *root = json_object(), *arr = json_array();
+	int bad = 0;
+
+	if (root == NULL || arr == NULL) {
+		json_decref(root);
+		json_decref(arr);
+		errno = ENOMEM;
+		return -1;
+	}
+	put(root, "schema", json_integer(REPORT_JSON_SCHEMA), &bad);
+	for (size_t i = 0; i < n; i++)
+		push(arr, json_report(t[i].p, t[i].m, t[i].v), &bad);
+	put(root, "targets", arr, &bad);
+	if (bad > 0) {
+		json_decref(root);
+		root = NULL;
+	}
+	return json_write(f, root);
 }
 
 /* ---- CSV ---- */
@@ -942,9 +984,9 @@ csv_row(FILE *f, const struct row *rw, const struct report_view *v,
  * The last column names the probing method ("simulated" on a simulated
  * path), as CSV has no place for a header note.
  */
-int
-report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
-    const struct report_view *v)
+static void
+csv_table(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v, bool named)
 {
 	struct rows it;
 	struct row rw;
@@ -952,13 +994,43 @@ report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
 
 	v = view_or_default(v);
 	verdict_path(p, &vd);
-	errno = 0;
+	rows_start(&it, p);
+	while (rows_next(&it, &rw)) {
+		if (named) {
+			csv_field(f, str_or(m->target_name, ""), true);
+			fputc(',', f);
+		}
+		csv_row(f, &rw, v, m, &vd);
+	}
+}
+
+static void
+csv_titles_row(FILE *f, bool named)
+{
+	if (named)
+		fputs("target,", f);
 	for (size_t i = 0; i < sizeof(csv_titles) / sizeof(csv_titles[0]); i++)
 		csv_field(f, csv_titles[i], i == 0);
 	fputs("\r\n", f);
-	rows_start(&it, p);
-	while (rows_next(&it, &rw))
-		csv_row(f, &rw, v, m, &vd);
+}
+
+int
+report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
+    const struct report_view *v)
+{
+	errno = 0;
+	csv_titles_row(f, false);
+	csv_table(f, p, m, v, false);
+	return finish(f);
+}
+
+int
+report_write_csv_many(FILE *f, const struct report_target *t, size_t n)
+{
+	errno = 0;
+	csv_titles_row(f, true);
+	for (size_t i = 0; i < n; i++)
+		csv_table(f, t[i].p, t[i].m, t[i].v, true);
 	return finish(f);
 }
 

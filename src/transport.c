@@ -107,7 +107,8 @@ kind_of(const struct transport_params *tp, const struct pkt_reply *pr)
 		return REPLY_TIME_EXCEEDED;
 	case PKT_UNREACH:
 		if (tp->proto == PROTO_UDP && is_port_unreach(tp->family, pr) &&
-		    addr_eq(&pr->src, &tp->target))
+		    addr_eq(&pr->src,
+		        tp->any_target ? &pr->probe_dst : &tp->target))
 			return REPLY_DEST;
 		return REPLY_UNREACH;
 	default: /* Echo Reply, SYN-ACK / RST: their probe_dst is the sender */
@@ -129,7 +130,8 @@ transport_check_reply(const struct transport_params *tp,
 {
 	if (pr->kind == PKT_OTHER || pr->proto != tp->proto ||
 	    !ident_ours(tp, pr, any_ident) ||
-	    !(addr_eq(&pr->probe_dst, &tp->target) || is_ping_reply(tp, pr)) ||
+	    !(tp->any_target || addr_eq(&pr->probe_dst, &tp->target) ||
+	        is_ping_reply(tp, pr)) ||
 	    !transport_cookie_ok(tp, pr))
 		return false;
 	memset(r, 0, sizeof(*r));

@@ -215,7 +215,7 @@ verdict_describe(
 		return buf;
 	buf[0] = '\0';
 	if (v->kind == VERDICT_UNKNOWN) {
-		append(buf, len, "loss: too few probes to tell yet");
+		append(buf, len, "too few probes to tell yet");
 		return buf;
 	}
 	if (v->kind == VERDICT_NONE) {

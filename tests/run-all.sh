@@ -18,7 +18,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${HOPTOP_NO_APT:-}" ]; then
 		build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
 		libncurses-dev ncurses-term libc-ares-dev libjansson-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev \
 		tmux tcpdump iproute2 iputils-ping dnsmasq-base mtr-tiny nftables procps util-linux \
-		python3 man-db zsh >/dev/null
+		python3 man-db zsh prometheus curl >/dev/null
 fi
 
 echo "== clang-format"

@@ -314,9 +314,16 @@ static const struct err_case err_cases[] = {
     {{"--as-zone"}, "--as-zone needs a value (see hoptop --help)"},
     {{NULL}, "missing TARGET (try: hoptop HOST, or hoptop --demo)"},
     {{"-n", "-r"}, "missing TARGET (try: hoptop HOST, or hoptop --demo)"},
-    {{"a", "b"}, "too many arguments: 'b'"},
-    {{"a", "-n", "b", "c"}, "too many arguments: 'b'"},
-    {{"--demo", "a", "b"}, "too many arguments: 'b'"},
+    {{"--demo", "a", "b"},
+        "--demo takes no TARGET: 'a' (the simulated path has its own; a "
+        "scenario file is --demo=FILE)"},
+    {{"--demo", "a.json", "b.json", "c"},
+        "--demo takes no TARGET: 'c' (the simulated path has its own; a "
+        "scenario file is --demo=FILE)"},
+    {{"a", "", "b"}, "empty TARGET (give a host name or an address)"},
+    {{"-F", "", "b"}, "-F: the value is empty"},
+    {{"a", "-F"}, "-F needs a value (see hoptop --help)"},
+    {{"--file"}, "--file needs a value (see hoptop --help)"},
     {{"--demo", "host"},
         "--demo takes no TARGET: 'host' (the simulated path has its own; a "
         "scenario file is --demo=FILE)"},
@@ -332,7 +339,9 @@ static const struct err_case err_cases[] = {
         "--once runs one cycle: -c does not apply (drop -c, or use -r -c N)"},
     {{"-c", "1", "--once", "h"},
         "--once runs one cycle: -c does not apply (drop -c, or use -r -c N)"},
-    {{"--demo", "x.json", "a", "b"}, "too many arguments: 'b'"},
+    {{"--demo", "x.json", "a", "b"},
+        "--demo takes no TARGET: 'a' (the simulated path has its own; a "
+        "scenario file is --demo=FILE)"},
     {{"-f", "40", "h"},
         "-f: first TTL 40 is above max hops 30 (lower -f or raise -m)"},
     {{"-f", "10", "-m", "5", "h"},
@@ -374,6 +383,69 @@ test_cli_parse_error_table(void **state)
 			    err_cases[i].want);
 		assert_null(strchr(err, '\n'));
 	}
+}
+
+/* Several TARGETs, in order; -F FILE with or without them. */
+static void
+test_cli_parse_several_targets(void **state)
+{
+	static const char *const words[] = {
+	    "a", "-n", "b", "-r", "--", "c", NULL};
+	static const char *const file[] = {"-F", "list.txt", "-n", NULL};
+	static const char *const both[] = {"x", "--file=l", NULL};
+	static const char *const demo[] = {
+	    "--demo", "a.json", "b.json", "c.json", NULL};
+	struct options o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(words, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ntargets, 3);
+	assert_string_equal(o.targets[0], "a");
+	assert_string_equal(o.targets[1], "b");
+	assert_string_equal(o.targets[2], "c");
+	assert_string_equal(o.target, "a");
+	assert_true(o.no_dns);
+	assert_int_equal(o.mode, MODE_REPORT);
+	assert_null(o.target_file);
+	/* -F alone needs no TARGET */
+	assert_int_equal(parse(file, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ntargets, 0);
+	assert_null(o.target);
+	assert_string_equal(o.target_file, "list.txt");
+	assert_int_equal(parse(both, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ntargets, 1);
+	assert_string_equal(o.target_file, "l");
+	/* --demo: more scenario files after its own */
+	assert_int_equal(parse(demo, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.demo_file, "a.json");
+	assert_int_equal(o.ntargets, 2);
+	assert_string_equal(o.targets[1], "c.json");
+}
+
+/* More TARGETs than CLI_MAX_TARGETS: an error that points to -F. */
+static void
+test_cli_parse_too_many_targets(void **state)
+{
+	char *argv[CLI_MAX_TARGETS + 3];
+	char names[CLI_MAX_TARGETS + 1][8];
+	struct options o;
+	char err[256];
+	int argc = 0;
+
+	(void)state;
+	argv[argc++] = (char *)"hoptop";
+	for (int i = 0; i <= CLI_MAX_TARGETS; i++) {
+		snprintf(names[i], sizeof(names[i]), "h%d", i);
+		argv[argc++] = names[i];
+	}
+	argv[argc] = NULL;
+	assert_int_equal(cli_parse(argc, argv, &o, err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "too many targets: 'h64' is past 64 (put them in a file: -F "
+	    "FILE)");
+	assert_int_equal(cli_parse(argc - 1, argv, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ntargets, CLI_MAX_TARGETS);
 }
 
 static void
@@ -568,6 +640,8 @@ main(void)
 	    cmocka_unit_test(test_cli_parse_ok_table),
 	    cmocka_unit_test(test_cli_parse_error_table),
 	    cmocka_unit_test(test_cli_parse_after_error_starts_fresh),
+	    cmocka_unit_test(test_cli_parse_several_targets),
+	    cmocka_unit_test(test_cli_parse_too_many_targets),
 	    cmocka_unit_test(test_cli_parse_ignores_posixly_correct),
 	    cmocka_unit_test(test_cli_parse_short_error_buffer),
 	    cmocka_unit_test(test_cli_number_table),

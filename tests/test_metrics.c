@@ -294,6 +294,70 @@ test_metrics_write_values(void **state)
 	free(out);
 }
 
+/*
+ * Two targets. "fwd": forwarding loss from hop 3, every 5th probe at TTL
+ * 3..5 lost (8 of 40 = 0.2 at the destination), hops 1-2 clean. "moved":
+ * no loss, hop 1 answers from a new address from cycle 20 on (one route
+ * change on the timeline, after PATH_ROUTE_CYCLES cycles).
+ */
+static struct path *
+verdict_path_of(bool moved)
+{
+	struct haddr ta = ip(TARGET_ADDR);
+	struct path *p = path_new(&ta, 1, 30);
+
+	assert_non_null(p);
+	for (int c = 0; c < 40; c++) {
+		p->cycles = (unsigned)c + 1;
+		for (int ttl = 1; ttl <= 5; ttl++)
+			path_probe_sent(p, ttl);
+		reply(p, c, 1, moved && c >= 20 ? "10.201.9.1" : "10.201.0.1",
+		    1.0);
+		reply(p, c, 2, "10.201.0.2", 2.0);
+		for (int ttl = 3; ttl <= 5; ttl++)
+			if (!moved && c % 5 == 4)
+				lose(p, c, ttl);
+			else
+				reply(p, c, ttl,
+				    ttl == 5 ? TARGET_ADDR : "10.201.0.9", 3.0);
+	}
+	return p;
+}
+
+static void
+test_metrics_write_verdict_and_route_change(void **state)
+{
+	struct path *fwd = verdict_path_of(false);
+	struct path *moved = verdict_path_of(true);
+	struct metrics_target t[2] = {
+	    target_of(fwd, "fwd"), target_of(moved, "moved")};
+	char *out = render(t, 2, METRICS_TEXT);
+
+	(void)state;
+	assert_float_equal(
+	    value_of(out, "hoptop_forward_loss_ratio{target=\"fwd\"}"), 0.2,
+	    1e-12);
+	assert_float_equal(
+	    value_of(out, "hoptop_forward_loss_start_ttl{target=\"fwd\"}"), 3,
+	    0);
+	assert_float_equal(
+	    value_of(out, "hoptop_route_changes_total{target=\"fwd\"}"), 0, 0);
+	assert_non_null(strstr(out, "\nhoptop_hop_loss_cause_info{target="
+	                            "\"fwd\",ttl=\"3\",cause=\"forward\"} 1"));
+	assert_non_null(strstr(out, "\nhoptop_hop_loss_cause_info{target="
+	                            "\"fwd\",ttl=\"2\",cause=\"none\"} 1"));
+	assert_float_equal(
+	    value_of(out, "hoptop_forward_loss_ratio{target=\"moved\"}"), 0, 0);
+	assert_null(
+	    strstr(out, "hoptop_forward_loss_start_ttl{target=\"moved"));
+	assert_float_equal(
+	    value_of(out, "hoptop_route_changes_total{target=\"moved\"}"), 1,
+	    0);
+	free(out);
+	path_free(fwd);
+	path_free(moved);
+}
+
 /* Backslash, quote and newline escaped in labels; control bytes '?'. */
 static void
 test_metrics_write_label_escaping(void **state)
@@ -554,6 +618,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_metrics_write_text_golden),
 	    T(test_metrics_write_openmetrics_golden),
+	    cmocka_unit_test(test_metrics_write_verdict_and_route_change),
 	    T(test_metrics_write_values),
 	    T(test_metrics_write_label_escaping),
 	    T(test_metrics_write_two_targets_grouped),

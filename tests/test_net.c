@@ -35,6 +35,7 @@
 
 #include "hoptop/clock.h"
 #include "hoptop/net.h"
+#include "hoptop/priv.h"
 
 #define HOPS      5
 #define MAX_TTL   (HOPS + 1)
@@ -984,7 +985,7 @@ child_drop_then_trace(void)
 	t = open_in_src(&tp, METHOD_RAW, err, sizeof(err));
 	if (t == NULL)
 		return 2;
-	if (net_drop_privileges(err, sizeof(err)) != 0)
+	if (priv_drop(err, sizeof(err)) != 0)
 		return 3;
 	if (cap_field("CapEff") != 0 || cap_field("CapPrm") != 0 ||
 	    cap_field("CapBnd") != 0 || cap_field("NoNewPrivs") != 1)
@@ -1054,7 +1055,7 @@ child_prepare_without_privilege(void)
 	    (f = fopen("/proc/sys/net/ipv4/ping_group_range", "w")) == NULL)
 		return 2;
 	fputs("1 0\n", f);
-	if (fclose(f) != 0 || net_drop_privileges(err, sizeof(err)) != 0)
+	if (fclose(f) != 0 || priv_drop(err, sizeof(err)) != 0)
 		return 3;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';

@@ -254,10 +254,43 @@ test_registry_tx_stamp_only_live(void **state)
 	registry_free(r);
 }
 
+/* A small table: sequences 1..4 wrap, and nothing past 4 is known. */
+static void
+test_registry_sized_wraps_in_its_range(void **state)
+{
+	struct registry *r = registry_new_sized(4);
+	struct registry_entry e;
+
+	(void)state;
+	for (int i = 1; i <= 4; i++)
+		assert_int_equal(registry_claim(r, (uint8_t)i, 0), i);
+	assert_int_equal(registry_claim(r, 5, 0), 0); /* full */
+	assert_null(registry_peek(r, 5));
+	assert_false(registry_take(r, 5, &e));
+	assert_false(registry_take(r, 0xffff, &e));
+	assert_false(registry_tx_stamp(r, 9, 1));
+	registry_sent(r, 77, 1); /* ignored, no crash */
+	assert_true(registry_take(r, 1, &e));
+	assert_int_equal(e.ttl, 1);
+	assert_int_equal(registry_claim(r, 9, 0), 1); /* wrapped to 1 */
+	assert_int_equal(registry_live(r), 4);
+	registry_clear(r);
+	assert_int_equal(registry_live(r), 0);
+	assert_int_equal(registry_claim(r, 1, 0), 2);
+	registry_free(r);
+	/* out of range sizes: the full space */
+	r = registry_new_sized(0);
+	for (int i = 0; i < 5; i++)
+		registry_claim(r, 1, 0);
+	assert_non_null(registry_peek(r, 5));
+	registry_free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_registry_sized_wraps_in_its_range),
 	    T(test_registry_claim_in_order_with_fields),
 	    T(test_registry_claim_wraps_past_seq_max),
 	    T(test_registry_claim_full_returns_zero),

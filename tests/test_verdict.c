@@ -222,7 +222,7 @@ test_verdict_path_describe(void **state)
 	p = make_path(6, both, 5);
 	verdict_path(p, &v);
 	assert_string_equal(verdict_describe(&v, p, buf, sizeof(buf)),
-	    "loss: too few probes to tell yet");
+	    "too few probes to tell yet");
 	assert_string_equal(verdict_explain_hop(&v, 3, buf, sizeof(buf)),
 	    "undecided: 5 settled probes, 10 needed");
 	path_free(p);

@@ -14,7 +14,7 @@ _hoptop()
 		COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 		return
 		;;
-	--log | --record | --replay)
+	--log | -F | --file | --record | --replay)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -28,7 +28,7 @@ _hoptop()
 		COMPREPLY=($(compgen -W '-4 -6 -I --icmp -u --udp -T --tcp
 			-P --port -f --first-ttl -m --max-hops -q --probes
 			-i --interval -w --timeout -c --count --flows
-			--unprivileged --ping-hop -r --report -j --json -C --csv --markdown
+			--unprivileged --ping-hop -F --file -r --report -j --json -C --csv --markdown
 			--once -n --no-dns -z --aslookup --as-zone -e --mpls
 			-o --export-dir --demo --metrics --log --record --replay -h --help -V --version' -- "$cur"))
 		return

@@ -7,6 +7,9 @@
 
 #include "hoptop/packet.h"
 
+/* TARGETs on the command line; more go in a file (-F). */
+#define CLI_MAX_TARGETS 64
+
 enum run_mode { MODE_MONITOR = 0, MODE_REPORT, MODE_ONCE };
 enum report_format { FMT_TEXT = 0, FMT_JSON, FMT_CSV, FMT_MARKDOWN };
 enum net_method { METHOD_AUTO = 0, METHOD_RAW, METHOD_UNPRIV };
@@ -36,7 +39,11 @@ struct options {
 	const char *log_file;   /* --log FILE: events as JSON lines */
 	int ping_ttl;           /* --ping-hop TTL; 0 = none */
 	bool help, version;
-	const char *target;
+	const char *target; /* the first TARGET (NULL: none) */
+	/* Every TARGET given, in order (with --demo: more scenario files). */
+	const char *targets[CLI_MAX_TARGETS];
+	int ntargets;
+	const char *target_file; /* -F FILE: more targets, one a line */
 	/* --metrics [ADDR:]PORT: serve /metrics (NULL: not asked for). */
 	const char *metrics;
 	struct haddr metrics_addr; /* 127.0.0.1 when only a port is given */

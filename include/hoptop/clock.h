@@ -38,11 +38,6 @@ clock_now(const struct hclock *c)
 int64_t clock_mono_ns(void);
 /* CLOCK_REALTIME in ns. */
 int64_t clock_real_ns(void);
-/*
- * Converts a kernel CLOCK_REALTIME timestamp (SO_TIMESTAMPNS) taken a moment
- * ago to the monotonic time line, by reading both clocks now.
- */
-int64_t clock_realtime_to_mono(const struct timespec *ts);
 /* Nearest of two deadlines (CLOCK_NEVER = none). */
 static inline int64_t
 clock_min(int64_t a, int64_t b)

@@ -23,6 +23,12 @@ struct engine_config {
 	/* CLOCK_REALTIME minus the engine clock, for event wall-clock times
 	 * (main: clock_real_ns() - clock_mono_ns(); tests: a fixed value). */
 	int64_t wall_offset_ns;
+	/* Sequences 1..seq_slots (at most that many probes in flight; a
+	 * target of a fleet gets its share); 0: 1..PACKET_SEQ_MAX. */
+	unsigned seq_slots;
+	/* The first cycle starts this long after engine_new (a fleet spreads
+	 * its targets' starts over the interval); 0: at once. */
+	int64_t start_delay_ns;
 };
 
 struct engine;

@@ -12,6 +12,7 @@
 #include "hoptop/clock.h"
 #include "hoptop/dns.h"
 #include "hoptop/engine.h"
+#include "hoptop/fleet.h"
 #include "hoptop/report.h"
 #include "hoptop/ui.h"
 
@@ -40,12 +41,15 @@ struct loop_replay {
 };
 
 struct loop_parts {
+	/* Every target; engine, path, meta: the selected one's (sel). */
+	struct fleet *fleet;
+	size_t sel;
 	struct engine *engine;
 	struct path *path;
-	struct transport *transport;
 	struct dns *dns; /* NULL: no resolver */
-	const struct namer
-	    *namer;    /* names without a resolver (--demo) or NULL */
+	/* names without a resolver (--demo) or NULL; with several
+	 * simulated paths, each target's namer (fleet_target.namer) */
+	const struct namer *namer;
 	struct ui *ui; /* NULL: no screen (report, --once) */
 	const struct hclock *clk;
 	/* The screen's redraw pace, if not clk's (a replay: real time). */
@@ -58,15 +62,13 @@ struct loop_parts {
 	int once_probes;
 	const struct report_view *once_view;
 	int once_errno; /* out: why a --once line could not be written, or 0 */
+	size_t once_target; /* internal: the target being printed */
 	/* --log: every timeline event as one JSON line (NULL: none). */
 	FILE *event_log;
-	unsigned logged_events; /* internal: path events written so far */
-	int64_t done_ns;        /* internal: when the engine finished */
-	int64_t drawn_ns;       /* internal: the last draw */
-	unsigned drawn_hops;  /* internal: hops with a reply at the last draw */
-	unsigned named_resp;  /* internal: responders when names were asked */
-	unsigned named_cycle; /* internal: cycle when names were asked */
-	bool keys_off;        /* internal: stdin at end of file */
+	int64_t done_ns;     /* internal: when the engine finished */
+	int64_t drawn_ns;    /* internal: the last draw */
+	unsigned drawn_hops; /* internal: hops with a reply at the last draw */
+	bool keys_off;       /* internal: stdin at end of file */
 
 	/* Other fds in the loop (the metrics server). */
 	const struct loop_hook *hook;     /* NULL: none */

@@ -21,7 +21,13 @@ struct registry_entry {
 
 struct registry;
 
-struct registry *registry_new(void);
+struct registry *registry_new(void); /* sequences 1..PACKET_SEQ_MAX */
+/*
+ * A smaller table: sequences 1..max_seq (1..PACKET_SEQ_MAX; out of range:
+ * PACKET_SEQ_MAX), so at most max_seq probes live at once. Sequences
+ * outside it are unknown to every call.
+ */
+struct registry *registry_new_sized(unsigned max_seq);
 void registry_free(struct registry *r);
 /*
  * Claims the next sequence for a probe about to be sent. Returns it (1..),

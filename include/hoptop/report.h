@@ -50,6 +50,21 @@ int report_write_csv(FILE *f, const struct path *p, const struct report_meta *m,
 int report_write_markdown(FILE *f, const struct path *p,
     const struct report_meta *m, const struct report_view *v);
 
+/* One target of several (fleet): its path, meta and view. */
+struct report_target {
+	const struct path *p;
+	const struct report_meta *m;
+	const struct report_view *v;
+};
+
+/*
+ * Several targets: one JSON object {"schema": 1, "targets": [...]} whose
+ * elements are each the object report_write_json writes for one; one CSV
+ * table with a first column "target" (the name as given).
+ */
+int report_write_json_many(FILE *f, const struct report_target *t, size_t n);
+int report_write_csv_many(FILE *f, const struct report_target *t, size_t n);
+
 /* Classic traceroute output (--once). */
 int report_once_header(FILE *f, const struct report_meta *m);
 /*

@@ -62,6 +62,9 @@ struct transport_params {
 	/* ping-the-hop: Echo Replies from this address answer our pings too
 	 * (set by send_ping; unset: none) */
 	struct haddr ping_to;
+	/* Several targets share these sockets (mux): replies about any
+	 * destination pass the checker; the mux routes them. */
+	bool any_target;
 };
 
 struct transport;
@@ -118,6 +121,13 @@ struct transport_ops {
 	int (*send_ping)(struct transport *t, const struct haddr *dst,
 	    uint16_t seq, int64_t *sent_ns);
 	/*
+	 * Optional (NULL: the sockets cannot be shared): send like send,
+	 * but to dst instead of the target (the mux's targets share one
+	 * transport). Returns 0, or -1 with errno.
+	 */
+	int (*send_to)(struct transport *t, const struct probe *p,
+	    const struct haddr *dst, int64_t *sent_ns);
+	/*
 	 * Optional, for a recording and a replay (record, replay; NULL
 	 * elsewhere). note: the engine acted at n->now_ns (expired probes,
 	 * or applied a control: reset, probes per hop, pause); a recording
@@ -171,6 +181,9 @@ bool transport_cookie_ok(
  * Exceeded; Echo Reply, SYN-ACK or RST, or a UDP Port Unreachable sent by
  * the target itself, is REPLY_DEST; every other Destination Unreachable
  * (a Port Unreachable from another host included) is REPLY_UNREACH.
+ * With tp->any_target, a probe to any destination passes (the mux
+ * checks it), and a UDP Port Unreachable is REPLY_DEST when the probe's
+ * destination sent it.
  * Returns true with *r filled (rx_ns 0: the caller's), false to drop.
  */
 bool transport_check_reply(const struct transport_params *tp,

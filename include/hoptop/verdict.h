@@ -93,7 +93,7 @@ char verdict_cause_letter(enum loss_cause c);
 /*
  * The path verdict in words, into buf (always terminated):
  * "forwarding loss 19.8% from hop 6 (10.78.6.1)", "no forwarding loss;
- * hop 4 limits its replies", "loss: too few probes to tell yet".
+ * hop 4 limits its replies", "too few probes to tell yet".
  * Returns buf.
  */
 const char *verdict_describe(

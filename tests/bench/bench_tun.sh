@@ -110,9 +110,13 @@ lab_down $ns
 
 # capture NAME: tcpdump on tun0 of $ns into NAME.pcap, until capture_end
 # (headers only, a large ring: a capture that dropped packets is reported).
+# Not --immediate-mode: then every packet wakes tcpdump from inside the
+# prober's own sendmsg(), between the tap's stamp and the device's, and
+# the observer's wake-up (10-20 us for the first probe of a burst) would be
+# counted against the prober; buffered (TPACKET_V3 blocks) it is not.
 capture() {
 	: >"$tmp/$1.tcpdump"
-	ip netns exec "$ns" tcpdump -i tun0 -n -U --immediate-mode -s 256 -B 16384 \
+	ip netns exec "$ns" tcpdump -i tun0 -n -U -s 256 -B 16384 \
 	    --time-stamp-precision=nano -w "$tmp/$1.pcap" icmp \
 	    2>"$tmp/$1.tcpdump" &
 	tcpd=$!
@@ -124,7 +128,9 @@ capture() {
 	exit 1
 }
 capture_end() {
-	sleep 0.2 # the last packets reach the capture
+	# the last packets reach the capture: buffered, a block is handed to
+	# tcpdump when full or after its timeout (1 s)
+	sleep 1.5
 	kill -INT "$tcpd"
 	wait "$tcpd" || true
 	tcpd=""

@@ -210,6 +210,12 @@ for args in "10.0.0.1" "-T" "--demo" "-c 3" "-q 2" "--record x.gz" "--once"; do
 		e2e_fail "--replay with $args: status $(rc conflict), $(cat conflict.err)"
 	fi
 done
+run rec-two --demo "$scen/ecmp.json" "$scen/lossy.json" -r -c 1 --record two.gz
+if [ "$(rc rec-two)" = 1 ] && [ ! -s rec-two.out ] && [ "$(wc -l <rec-two.err)" = 1 ]; then
+	e2e_pass "--record with two targets: $(cat rec-two.err)"
+else
+	e2e_fail "--record with two targets: status $(rc rec-two), $(cat rec-two.err)"
+fi
 run rec-bad --demo -r -c 1 --record /nonexistent/dir/x.gz
 if [ "$(rc rec-bad)" = 1 ] && [ ! -s rec-bad.out ] && grep -q -- '--record' rec-bad.err; then
 	e2e_pass "--record to an unwritable path: $(cat rec-bad.err)"

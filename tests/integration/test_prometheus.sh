@@ -135,6 +135,11 @@ def check(what, got, want, tol=1e-9):
         bad = 1
 t = rep["target"]["name"]
 check("cycles", get("hoptop_cycles_total", target=t), rep["cycles_done"])
+fl = rep["forward_loss"]
+check("forward loss", get("hoptop_forward_loss_ratio", target=t),
+      fl["loss_pct"] / 100 if fl else 0)
+check("route changes", get("hoptop_route_changes_total", target=t),
+      sum(1 for e in rep["events"] if e["kind"] in ("route_change", "destination_change")))
 check("destination ttl", get("hoptop_destination_ttl", target=t),
       rep["destination_ttl"])
 for h in rep["hops"]:
@@ -147,6 +152,8 @@ for h in rep["hops"]:
         check("%s %s" % (stat, ttl),
               get("hoptop_hop_rtt_seconds", target=t, ttl=ttl, stat=stat),
               h[key] / 1000)
+    if get("hoptop_hop_loss_cause_info", target=t, ttl=ttl, cause=h["loss_cause"]) != 1:
+        print("  no loss cause", ttl, h["loss_cause"]); bad = 1
     if get("hoptop_hop_responder_info", target=t, ttl=ttl, responder=h["ip"]) != 1:
         print("  no responder", ttl, h["ip"]); bad = 1
 if [h["ip"] for h in rep["hops"]] != want_addrs:
