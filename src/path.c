@@ -90,6 +90,7 @@ path_reset(struct path *p)
 	memset(p->nkind, 0, sizeof(p->nkind));
 	p->known_dest_ttl = 0;
 	p->dest_set_ns = 0;
+	p->dest_fresh = false;
 	p->dest_losing = false;
 	p->dest_run = 0;
 	p->dest_run_ns = 0;
@@ -251,6 +252,10 @@ update_dest(struct path *p, int ttl, bool is_dest, int64_t now_ns,
 	if (p->dest_ttl == old || p->dest_ttl == 0)
 		return;
 	p->dest_set_ns = now_ns;
+	/* this reply is the first the TTL ever had: its probes were lost so
+	 * far (loss before the target), the path did not shrink */
+	p->dest_fresh =
+	    p->dest_ttl < old && p->hops[p->dest_ttl].st.received == 1;
 	if (p->dest_ttl != p->known_dest_ttl) {
 		p->dest_run = 0;
 		p->dest_last_sent_ns = INT64_MIN;
@@ -262,7 +267,9 @@ update_dest(struct path *p, int ttl, bool is_dest, int64_t now_ns,
  * after it was set: replies of one cycle that reach the target at several
  * TTLs (sent while it was unknown) only refine it. A confirmed TTL other
  * than the last confirmed one is a destination_change, stamped when it
- * was set; the current path restarts from the lower of the two.
+ * was set; the current path restarts from the lower of the two. A lower
+ * TTL that had never answered before it reached the target (its probes
+ * lost until then: loss on the way) is discovery, not a change.
  */
 static void
 confirm_dest(struct path *p, int ttl, bool is_dest, int64_t sent_ns,
@@ -273,7 +280,7 @@ confirm_dest(struct path *p, int ttl, bool is_dest, int64_t sent_ns,
 	if (!is_dest || ttl != p->dest_ttl || sent_ns < p->dest_set_ns ||
 	    ttl == known)
 		return;
-	if (known != 0) {
+	if (known != 0 && !(ttl < known && p->dest_fresh)) {
 		add_event(
 		    p, EV_DEST_TTL, p->dest_set_ns, ttl, from, known, ttl);
 		restart_from(p, ttl < known ? ttl : known);

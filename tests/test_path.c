@@ -692,6 +692,48 @@ test_path_dest_ttl_event(void **state)
 	path_free(p);
 }
 
+/*
+ * Loss on the way: the target first answers at TTL 8 (its TTL 7 probes
+ * lost), confirmed; then TTL 7 answers for the first time ever, as the
+ * target. Discovery, not a change: no event, no restart of the current
+ * path. But TTL 7 answering as a router first and then as the target is
+ * a shorter path: an event.
+ */
+static void
+test_path_dest_lowered_to_a_silent_ttl_is_no_change(void **state)
+{
+	struct haddr target = A("192.0.2.99"), r7 = A("10.0.0.7");
+	struct path *p = path_new(&target, 1, 30);
+
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		path_probe_sent(p, 1);
+		path_reply(p, 1, &r7, c * 1000 * MS, MS, 1, 0, false, NULL);
+		path_loss(p, 7, c * 1000 * MS, 2);
+		path_reply(p, 8, &target, c * 1000 * MS, MS, 3, 0, true, NULL);
+	}
+	assert_int_equal(p->known_dest_ttl, 8);
+	path_reply(p, 7, &target, 2000 * MS, MS, 4, 0, true, NULL);
+	path_reply(p, 7, &target, 3000 * MS, MS, 5, 0, true, NULL);
+	assert_int_equal(p->dest_ttl, 7);
+	assert_int_equal(p->known_dest_ttl, 7);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 0);
+	assert_int_equal(path_hop(p, 1)->cur_received, 2); /* no restart */
+	assert_int_equal(path_hop(p, 7)->cur_lost, 2);
+	path_free(p);
+
+	p = path_new(&target, 1, 30);
+	for (int c = 0; c < 2; c++) {
+		path_reply(p, 7, &r7, c * 1000 * MS, MS, 2, 0, false, NULL);
+		path_reply(p, 8, &target, c * 1000 * MS, MS, 3, 0, true, NULL);
+	}
+	path_reply(p, 7, &target, 2000 * MS, MS, 4, 0, true, NULL);
+	path_reply(p, 7, &target, 3000 * MS, MS, 5, 0, true, NULL);
+	assert_int_equal(p->known_dest_ttl, 7);
+	assert_int_equal(p->nkind[EV_DEST_TTL], 1);
+	path_free(p);
+}
+
 /* A link down answered by "network unreachable" from a router: the hop
  * counts the reply, the destination TTL stays, and at the target's TTL it
  * is an unanswered probe: a loss episode, which ends with the answers. */
@@ -742,6 +784,8 @@ main(void)
 	    cmocka_unit_test(test_path_loss_episode_table),
 	    cmocka_unit_test(test_path_loss_episode_send_order),
 	    cmocka_unit_test(test_path_dest_ttl_event),
+	    cmocka_unit_test(
+	        test_path_dest_lowered_to_a_silent_ttl_is_no_change),
 	    cmocka_unit_test(test_path_unreach_is_a_loss_episode),
 	};
 

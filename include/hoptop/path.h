@@ -105,9 +105,11 @@ struct path {
 	unsigned nkind[EV_KINDS]; /* events ever, per kind (past the ring) */
 	int known_dest_ttl;       /* last confirmed dest_ttl (0: none yet) */
 	int64_t dest_set_ns;      /* when dest_ttl took its value */
-	bool dest_losing;         /* in a loss episode at the destination */
-	int dest_run;             /* >0: answered in a row; <0: lost in a row */
-	int64_t dest_run_ns;      /* when the current run began */
+	bool dest_fresh;     /* dest_ttl was lowered to a TTL that had never
+	                        answered before: discovery, not a change */
+	bool dest_losing;    /* in a loss episode at the destination */
+	int dest_run;        /* >0: answered in a row; <0: lost in a row */
+	int64_t dest_run_ns; /* when the current run began */
 	int64_t dest_last_sent_ns; /* newest probe counted into the run */
 	struct path_event events[PATH_MAX_EVENTS];
 };
