@@ -24,6 +24,8 @@ enum {
 	OPT_METRICS,
 	OPT_LOG,
 	OPT_PING_HOP,
+	OPT_RECORD,
+	OPT_REPLAY,
 };
 
 /*
@@ -60,6 +62,8 @@ static const struct option longopts[] = {
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"log", required_argument, NULL, OPT_LOG},
     {"ping-hop", required_argument, NULL, OPT_PING_HOP},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {"replay", required_argument, NULL, OPT_REPLAY},
     {"file", required_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -78,8 +82,9 @@ struct parse {
 	char **argv;
 	char name[24]; /* the current option as typed: "-m", "--max-hops" */
 	struct choice format, proto, family, once, report;
-	int nwords;        /* words that are not options */
-	const char *extra; /* the first past CLI_MAX_TARGETS, if any */
+	char probe_opt[24]; /* the first option that shapes probes, if any */
+	int nwords;         /* words that are not options */
+	const char *extra;  /* the first past CLI_MAX_TARGETS, if any */
 	char *err;
 	size_t errlen;
 };
@@ -137,6 +142,10 @@ static const char usage_text[] =
     "                         IPv6); without a terminal, runs headless\n"
     "      --log FILE         append each event (route change, loss) as a\n"
     "                         JSON line to FILE as it happens\n"
+    "      --record FILE      record the run (probes, replies, keys) to\n"
+    "                         FILE (gzip JSON lines, docs/RECORDING.md)\n"
+    "      --replay FILE      play a recording back: the monitor at the\n"
+    "                         recorded pace, or a report with -r\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
@@ -426,6 +435,10 @@ apply(struct parse *ps, int c, char *arg)
 		return text_arg(ps, arg, &o->log_file);
 	case OPT_PING_HOP:
 		return int_arg(ps, arg, 1, MAX_TTL, &o->ping_ttl);
+	case OPT_RECORD:
+		return text_arg(ps, arg, &o->record_file);
+	case OPT_REPLAY:
+		return text_arg(ps, arg, &o->replay_file);
 	case 'F':
 		return text_arg(ps, arg, &o->target_file);
 	case 'h':
@@ -583,6 +596,35 @@ finish_ignored(struct parse *ps)
 	return 0;
 }
 
+/*
+ * --replay: the recording holds the target and every option that shaped
+ * the probes; giving one again is an error, not silently ignored.
+ */
+static int
+finish_replay(struct parse *ps)
+{
+	const struct options *o = ps->o;
+
+	if (o->replay_file == NULL)
+		return 0;
+	if (o->target != NULL) {
+		snprintf(ps->err, ps->errlen,
+		    "--replay takes no TARGET: '%.40s' (the recording has its "
+		    "own)",
+		    o->target);
+		return -1;
+	}
+	if (ps->probe_opt[0] != '\0') {
+		snprintf(ps->err, ps->errlen,
+		    "%s does not apply to --replay (the recording holds the "
+		    "options it was made with; use -r and a format for a "
+		    "report)",
+		    ps->probe_opt);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks what only the whole command line shows; fills the choices in. */
 static int
 finish(struct parse *ps)
@@ -610,6 +652,8 @@ finish(struct parse *ps)
 		    ps->extra, CLI_MAX_TARGETS);
 		return -1;
 	}
+	if (o->replay_file != NULL)
+		return finish_replay(ps);
 	if (o->target == NULL && !o->demo && o->target_file == NULL) {
 		snprintf(ps->err, ps->errlen,
 		    "missing TARGET (try: hoptop HOST, or hoptop "
@@ -617,6 +661,25 @@ finish(struct parse *ps)
 		return -1;
 	}
 	return finish_ignored(ps);
+}
+
+/* Options a recording holds (or that make no sense on one): not with
+ * --replay. */
+static bool
+shapes_probes(int c)
+{
+	switch (c) {
+	case OPT_FLOWS:
+	case OPT_UNPRIV:
+	case OPT_PING_HOP:
+	case OPT_DEMO:
+	case OPT_RECORD:
+	case OPT_ONCE:
+	case OPT_AS_ZONE:
+		return true;
+	default:
+		return c < 256 && c > 0 && strchr("mfqPcwi46IuTF", c) != NULL;
+	}
 }
 
 /*
@@ -660,6 +723,9 @@ cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 			snprintf(ps.name, sizeof(ps.name), "-%c", c);
 		if (apply(&ps, c, optarg) == -1)
 			return -1;
+		if (ps.probe_opt[0] == '\0' && shapes_probes(c))
+			snprintf(
+			    ps.probe_opt, sizeof(ps.probe_opt), "%s", ps.name);
 	}
 	for (; optind < argc; optind++) /* the words after "--" */
 		add_word(&ps, argv[optind]);

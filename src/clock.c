@@ -32,4 +32,4 @@ monotonic_now(const struct hclock *c)
 	return clock_mono_ns();
 }
 
-const struct hclock clock_monotonic = {monotonic_now, NULL};
+const struct hclock clock_monotonic = {monotonic_now, NULL, NULL};

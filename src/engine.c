@@ -24,6 +24,9 @@
  */
 #define CLOCK_STEP_NS (10 * NS_PER_MS)
 
+/* Controls (keys) applied since the last pass, for a recording. */
+#define NOTES_MAX 16
+
 /* A reply matched to its probe, not yet booked into the model. */
 struct pending {
 	struct reply r;
@@ -52,7 +55,39 @@ struct engine {
 	/* ping-the-hop (an extension: its own registry entries, flagged) */
 	int ping_ttl;           /* 0: off */
 	struct haddr ping_addr; /* what the last ping went to */
+	/* controls not yet noted to the transport (a recording) */
+	unsigned nnotes;
+	struct transport_note notes[NOTES_MAX];
 };
+
+/*
+ * A control for the transport's note (a recording), stamped with the time
+ * of the next engine_expire: in the loop it follows the keys in the same
+ * pass, and a replay applies it there again.
+ */
+static void
+queue_note(struct engine *e, enum transport_note_kind kind, int value)
+{
+	if (e->t->ops->note == NULL)
+		return;
+	if (e->nnotes == NOTES_MAX) { /* a flood of keys: keep the newest */
+		memmove(e->notes, e->notes + 1,
+		    (NOTES_MAX - 1) * sizeof(e->notes[0]));
+		e->nnotes--;
+	}
+	e->notes[e->nnotes].kind = kind;
+	e->notes[e->nnotes].value = value;
+	e->nnotes++;
+}
+
+/* The time the engine acts at: the clock's, or a replay's recorded one. */
+static int64_t
+act_time(struct engine *e, int64_t now_ns)
+{
+	if (e->t->ops->engine_time == NULL)
+		return now_ns;
+	return e->t->ops->engine_time(e->t, now_ns);
+}
 
 struct engine *
 engine_new(const struct engine_config *cfg, struct transport *t, struct path *p,
@@ -117,7 +152,10 @@ engine_next_deadline(const struct engine *e)
 	oldest = registry_oldest(e->reg);
 	if (oldest != CLOCK_NEVER)
 		d = clock_min(d, oldest + e->cfg.timeout_ns);
-	return clock_min(d, e->t->ops->next_deadline(e->t));
+	d = clock_min(d, e->t->ops->next_deadline(e->t));
+	if (e->t->ops->engine_deadline != NULL)
+		d = e->t->ops->engine_deadline(e->t, d);
+	return d;
 }
 
 /*
@@ -282,16 +320,60 @@ engine_read_replies(struct engine *e)
 	flush_pending(e);
 }
 
+/* A recorded control, applied again by a replay. */
+static void
+apply_control(struct engine *e, const struct transport_note *n)
+{
+	switch (n->kind) {
+	case NOTE_RESET:
+		engine_reset(e);
+		break;
+	case NOTE_PROBES:
+		engine_set_probes(e, n->value);
+		break;
+	case NOTE_PAUSE:
+		engine_pause(e, n->value != 0);
+		break;
+	case NOTE_PING:
+		engine_ping_hop(e, n->value);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Also where controls meet the transport: a replay's recorded ones are
+ * applied first, and the keys of this pass are noted for a recording.
+ */
 void
 engine_expire(struct engine *e, int64_t now_ns)
 {
 	struct registry_entry ent;
+	struct transport_note n;
+	bool any = false;
 
+	now_ns = act_time(e, now_ns);
+	while (e->t->ops->control != NULL &&
+	       e->t->ops->control(e->t, now_ns, &n) == 1)
+		apply_control(e, &n);
+	for (unsigned i = 0; i < e->nnotes; i++) {
+		e->notes[i].now_ns = now_ns;
+		e->t->ops->note(e->t, &e->notes[i]);
+	}
+	e->nnotes = 0;
 	while (registry_expire_one(e->reg, now_ns - e->cfg.timeout_ns, &ent)) {
+		any = true;
 		if (ent.ping)
 			path_ping_loss(e->p, ent.ttl);
 		else
 			path_loss(e->p, ent.ttl, ent.sent_ns, ent.seq);
+	}
+	if (any && e->t->ops->note != NULL) {
+		n.kind = NOTE_TICK;
+		n.value = 0;
+		n.now_ns = now_ns;
+		e->t->ops->note(e->t, &n);
 	}
 }
 
@@ -331,12 +413,12 @@ send_one(struct engine *e, int ttl, uint16_t flow, int64_t now_ns)
  * hop ping_ttl (none until it has answered). A failed send is a lost ping.
  */
 static void
-send_ping(struct engine *e)
+send_ping(struct engine *e, int64_t now_ns)
 {
 	const struct hop *h = path_hop(e->p, e->ping_ttl);
 	const struct responder *r = h != NULL ? hop_current_responder(h) : NULL;
 	struct registry_entry ent;
-	int64_t sent_ns;
+	int64_t sent_ns = now_ns; /* the send overwrites it */
 	uint16_t seq;
 
 	if (r == NULL || e->t->ops->send_ping == NULL)
@@ -376,12 +458,13 @@ start_cycle(struct engine *e, int64_t now_ns)
 		e->next_cycle_ns = now_ns;
 	e->next_cycle_ns += e->cfg.interval_ns;
 	if (e->ping_ttl != 0)
-		send_ping(e);
+		send_ping(e, now_ns);
 }
 
 void
 engine_send_due(struct engine *e, int64_t now_ns)
 {
+	now_ns = act_time(e, now_ns);
 	if (e->paused)
 		return;
 	if (!e->sending && cycles_left(e) && now_ns >= e->next_cycle_ns)
@@ -413,6 +496,8 @@ engine_set_probes(struct engine *e, int probes)
 		probes = 1;
 	if (probes > 10)
 		probes = 10;
+	if (probes != e->probes_next)
+		queue_note(e, NOTE_PROBES, probes);
 	e->probes_next = probes;
 }
 
@@ -427,6 +512,8 @@ engine_pause(struct engine *e, bool paused)
 {
 	if (e->paused && !paused && !e->sending)
 		e->next_cycle_ns = 0; /* resume with a cycle at once */
+	if (paused != e->paused)
+		queue_note(e, NOTE_PAUSE, paused);
 	e->paused = paused;
 }
 
@@ -439,6 +526,7 @@ engine_paused(const struct engine *e)
 void
 engine_reset(struct engine *e)
 {
+	queue_note(e, NOTE_RESET, 0);
 	registry_clear(e->reg);
 	path_reset(e->p);
 	e->sending = false;
@@ -479,6 +567,8 @@ engine_ping_hop(struct engine *e, int ttl)
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
+	if (ttl != e->ping_ttl)
+		queue_note(e, NOTE_PING, ttl);
 	e->ping_ttl = ttl;
 	return 0;
 }

@@ -156,6 +156,8 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->now = time(NULL);
 	if (lp->dns_enabled && dns_problem(lp->dns) != NULL)
 		h->note = dns_problem(lp->dns);
+	if (lp->replay != NULL)
+		lp->replay->header(lp->replay->ctx, h);
 }
 
 /*
@@ -252,9 +254,16 @@ apply(struct loop_parts *lp, enum ui_action a)
 {
 	struct engine *e = lp->engine;
 
+	if (lp->replay != NULL && lp->replay->key(lp->replay->ctx, a, lp->ui))
+		return true;
 	switch (a) {
 	case UI_QUIT:
 		return false;
+	case UI_FASTER:
+	case UI_SLOWER:
+	case UI_END:
+		ui_message(lp->ui, "that key is for a replay (--replay FILE)");
+		break;
 	case UI_PROBES_UP:
 	case UI_PROBES_DOWN:
 		probes_message(lp, a == UI_PROBES_UP ? 1 : -1);
@@ -427,6 +436,14 @@ redraw_due(struct loop_parts *lp, int64_t now)
 	return due;
 }
 
+/* The screen's time: its own clock (a replay's screen paces in real
+ * time), else the loop's. */
+static int64_t
+ui_now(const struct loop_parts *lp)
+{
+	return clock_now(lp->ui_clk != NULL ? lp->ui_clk : lp->clk);
+}
+
 static int64_t
 nearest_deadline(struct loop_parts *lp, int64_t now)
 {
@@ -434,7 +451,7 @@ nearest_deadline(struct loop_parts *lp, int64_t now)
 
 	if (lp->dns != NULL)
 		d = clock_min(d, dns_next_deadline(lp->dns));
-	if (lp->ui != NULL)
+	if (lp->ui != NULL && lp->ui_clk == NULL)
 		d = clock_min(d, redraw_due(lp, now));
 	if (lp->hook != NULL)
 		d = clock_min(d, lp->hook->deadline(lp->hook->ctx, now));
@@ -487,6 +504,13 @@ wait_events(struct loop_parts *lp, fd_set *r, fd_set *w, fd_set *e)
 	if (lp->hook != NULL)
 		maxfd = lp->hook->fds(lp->hook->ctx, r, w, e, maxfd);
 	wait_ns = nearest_deadline(lp, now) - now;
+	if (wait_ns < 0)
+		wait_ns = 0;
+	if (lp->clk->wait != NULL) /* a replay's clock keeps its own pace */
+		wait_ns = lp->clk->wait(lp->clk, wait_ns);
+	if (lp->ui != NULL && lp->ui_clk != NULL) /* the screen's, real */
+		wait_ns =
+		    clock_min(wait_ns, redraw_due(lp, ui_now(lp)) - ui_now(lp));
 	if (wait_ns < 0)
 		wait_ns = 0;
 	if (wait_ns > 3600 * NS_PER_S)
@@ -662,8 +686,8 @@ loop_run(struct loop_parts *lp)
 		if (lp->once_out != NULL && print_once(lp, &once_ttl, now))
 			return 0;
 		if (lp->ui != NULL) {
-			if (redraw_due(lp, now) <= now)
-				draw(lp, now);
+			if (redraw_due(lp, ui_now(lp)) <= ui_now(lp))
+				draw(lp, ui_now(lp));
 		} else if (headless_done(lp, now)) {
 			return 0;
 		}

@@ -25,6 +25,10 @@
 #include "hoptop/priv.h"
 #include "hoptop/netsim.h"
 #include "hoptop/path.h"
+#include "hoptop/playback.h"
+#include "hoptop/recopt.h"
+#include "hoptop/record.h"
+#include "hoptop/replay.h"
 #include "hoptop/report.h"
 #include "hoptop/sim.h"
 #include "hoptop/tlist.h"
@@ -59,6 +63,13 @@ struct run {
 	bool headless; /* --metrics without a terminal: no screen */
 	char host[256];
 	FILE *log; /* --log */
+	/* --record / --replay (docs/RECORDING.md) */
+	const struct hclock *clk; /* the engines' and the loop's */
+	int64_t start_ns, wall_offset_ns;
+	struct replay *rp;
+	struct namer replay_names;
+	struct playback pb;
+	struct loop_replay lr;
 };
 
 /*
@@ -321,6 +332,72 @@ open_transport(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * --replay FILE: the recording's options, target and identity replace the
+ * command line's (cli refused the ones that would conflict); its
+ * transport and clock replace the network and the real clock.
+ */
+static int
+open_replay(struct run *r, char *err, size_t errlen)
+{
+	const struct recording_header *h;
+	struct options *o = &r->o;
+
+	r->rp = replay_open(o->replay_file, err, errlen);
+	if (r->rp == NULL)
+		return -1;
+	h = replay_header(r->rp);
+	recopt_options(h, o);
+	r->tp = h->tp;
+	r->fleet = fleet_new(1);
+	r->addr = xcalloc(1, sizeof(*r->addr));
+	r->addr[0] = h->tp.target;
+	fleet_add(r->fleet, h->target_name)->t = replay_transport(r->rp);
+	r->clk = replay_clock(r->rp);
+	r->start_ns = h->start_ns;
+	r->wall_offset_ns = h->wall_offset_ns;
+	if (o->mode != MODE_MONITOR) /* reports: as fast as possible */
+		replay_set_speed(r->rp, 0);
+	return 0;
+}
+
+/*
+ * --record FILE: wraps the (one) target's transport in the recording
+ * tee, with the header a replay needs (options, identity, start time).
+ */
+static int
+open_record(struct run *r, char *err, size_t errlen)
+{
+	struct fleet_target *t = fleet_target(r->fleet, 0);
+	struct recording_header h;
+	struct transport *rt;
+	char host[256] = "";
+
+	if (fleet_count(r->fleet) != 1) {
+		snprintf(err, errlen,
+		    "--record records one target (give one TARGET, or "
+		    "one --demo scenario)");
+		return -1;
+	}
+	gethostname(host, sizeof(host) - 1);
+	names_sanitize(host, r->host, sizeof(r->host));
+	recopt_header(&h, &r->o, t->t, t->name, r->host);
+	h.start_ns = r->start_ns;
+	h.wall_offset_ns = r->wall_offset_ns;
+	rt = record_new(t->t, r->o.record_file, &h, err, errlen);
+	if (rt == NULL)
+		return -1;
+	t->t = rt;
+	return 0;
+}
+
+/* The stop at the end of a recording: no cycle the run did not send. */
+static void
+stop_engine(void *ctx)
+{
+	engine_stop(ctx);
+}
+
 static void
 fill_meta(struct run *r, struct fleet_target *t, const struct haddr *addr)
 {
@@ -344,6 +421,10 @@ fill_meta(struct run *r, struct fleet_target *t, const struct haddr *addr)
 	m->cycles = r->o.count > 0 ? (unsigned)r->o.count : 0;
 	m->show_mpls = r->o.show_mpls;
 	m->show_asn = r->o.show_asn;
+	if (r->rp != NULL) {
+		m->started = (time_t)replay_header(r->rp)->started;
+		m->simulated = replay_header(r->rp)->simulated;
+	}
 }
 
 /*
@@ -361,6 +442,9 @@ make_engines(struct run *r)
 
 	gethostname(host, sizeof(host) - 1);
 	names_sanitize(host, r->host, sizeof(r->host));
+	if (r->rp != NULL) /* the host the run was recorded on */
+		snprintf(
+		    r->host, sizeof(r->host), "%s", replay_header(r->rp)->host);
 	memset(&c, 0, sizeof(c));
 	c.first_ttl = r->o.first_ttl;
 	c.max_ttl = r->o.max_ttl;
@@ -369,7 +453,7 @@ make_engines(struct run *r)
 	c.interval_ns = (int64_t)(r->o.interval_s * NS_PER_S);
 	c.timeout_ns = (int64_t)(r->o.timeout_s * NS_PER_S);
 	c.count = r->o.count > 0 ? (unsigned)r->o.count : 0;
-	c.wall_offset_ns = clock_real_ns() - clock_mono_ns();
+	c.wall_offset_ns = r->wall_offset_ns;
 	c.seq_slots = m != NULL ? mux_seq_slots(m) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct fleet_target *t = fleet_target(r->fleet, i);
@@ -377,7 +461,7 @@ make_engines(struct run *r)
 		fill_meta(r, t, &r->addr[i]);
 		c.start_delay_ns = (int64_t)i * (c.interval_ns / (int64_t)n);
 		t->p = path_new(&r->addr[i], r->o.first_ttl, r->o.max_ttl);
-		t->e = engine_new(&c, t->t, t->p, &clock_monotonic);
+		t->e = engine_new(&c, t->t, t->p, r->clk);
 		if (r->o.ping_ttl != 0)
 			engine_ping_hop(t->e, r->o.ping_ttl);
 	}
@@ -393,7 +477,8 @@ settle_options(struct options *o, char *err, size_t errlen)
 		o->count = o->mode == MODE_REPORT ? 10 : 0;
 	if (o->mode == MODE_ONCE)
 		o->count = 1;
-	if (priv_check_interval(o->interval_s, err, errlen) == -1)
+	if (o->replay_file == NULL &&
+	    priv_check_interval(o->interval_s, err, errlen) == -1)
 		return -1;
 	if (o->export_dir == NULL)
 		o->export_dir = ".";
@@ -425,7 +510,8 @@ open_dns(const struct options *o)
 	char err[256];
 	struct dns *d;
 
-	if (o->demo || (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
+	if (o->demo || o->replay_file != NULL ||
+	    (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
 		return NULL;
 	d = dns_new(&clock_monotonic,
 	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
@@ -442,6 +528,8 @@ write_one(struct run *r, struct fleet_target *t, const struct report_view *v)
 {
 	t->meta.ended = time(NULL);
 	t->meta.method = t->t->ops->method(t->t); /* it may have changed */
+	if (r->rp != NULL)                        /* the recorded times */
+		recopt_meta_times(r->rp, &t->meta.ended, &t->meta.reset);
 	switch (r->o.format) {
 	case FMT_JSON:
 		return report_write_json(stdout, t->p, &t->meta, v);
@@ -515,7 +603,8 @@ open_ui(struct run *r)
 	char err[256];
 
 	memset(&uc, 0, sizeof(uc));
-	uc.names = r->o.no_dns || r->o.demo ? NAMES_ADDR : NAMES_HOST;
+	uc.names = r->o.no_dns || (r->o.demo && r->rp == NULL) ? NAMES_ADDR
+	                                                       : NAMES_HOST;
 	uc.color = getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == '\0';
 	uc.show_asn = r->o.show_asn;
 	uc.show_mpls = r->o.show_mpls;
@@ -604,6 +693,23 @@ wire_metrics(struct run *r, struct loop_parts *lp, const struct namer *names)
 		lp->event_log = stderr; /* unless --log names a file */
 }
 
+/* A replay that did not end cleanly says so (on stderr; stdout stays the
+ * report's). */
+static void
+replay_warnings(struct run *r)
+{
+	if (r->rp == NULL)
+		return;
+	if (replay_problem(r->rp) != NULL)
+		fail(0, "--replay %s: %s", r->o.replay_file,
+		    replay_problem(r->rp));
+	if (replay_diverged(r->rp) > 0)
+		fail(0,
+		    "--replay %s: %lu records did not match what the engine "
+		    "did (the statistics may differ from the run's)",
+		    r->o.replay_file, replay_diverged(r->rp));
+}
+
 /* Runs the loop in the chosen mode; returns the exit status. */
 static int
 run(struct run *r)
@@ -616,7 +722,13 @@ run(struct run *r)
 
 	memset(&lp, 0, sizeof(lp));
 	memset(&v, 0, sizeof(v));
-	if (r->dns != NULL) {
+	if (r->rp != NULL) { /* the names as recorded */
+		r->replay_names = replay_namer(r->rp);
+		v.namer = &r->replay_names;
+		lp.namer = v.namer;
+		lp.replay = playback_hooks(&r->pb, &r->lr, r->rp);
+		lp.ui_clk = &clock_monotonic; /* the screen's pace is real */
+	} else if (r->dns != NULL) {
 		n = dns_namer(r->dns);
 		v.namer = &n;
 	} else if (r->ns != NULL) {
@@ -631,7 +743,7 @@ run(struct run *r)
 	lp.path = t0->p;
 	lp.dns = r->dns;
 	lp.ui = r->ui;
-	lp.clk = &clock_monotonic;
+	lp.clk = r->clk;
 	lp.meta = &t0->meta;
 	lp.export_dir = r->o.export_dir;
 	lp.dns_enabled = r->dns != NULL && !r->o.no_dns;
@@ -645,7 +757,10 @@ run(struct run *r)
 			    strerror(errno));
 	}
 	wire_metrics(r, &lp, v.namer);
+	if (r->o.record_file != NULL)
+		record_set_namer(t0->t, v.namer);
 	rc = loop_run(&lp);
+	replay_warnings(r);
 	sig = loop_stop_signal();
 	ui_close(r->ui);
 	r->ui = NULL;
@@ -669,6 +784,7 @@ teardown(struct run *r)
 	free(r->mt);
 	dns_free(r->dns);
 	fleet_free(r->fleet);
+	replay_free(r->rp);
 	net_prep_free(r->np);
 	for (size_t i = 0; r->ns != NULL && i < r->nwant; i++)
 		netsim_free(r->ns[i]);
@@ -783,7 +899,8 @@ drop_early(const struct options *o)
 {
 	char err[256];
 
-	if (o != NULL && !o->demo && !o->help && !o->version)
+	if (o != NULL && !o->demo && !o->help && !o->version &&
+	    o->replay_file == NULL)
 		return 0;
 	if (priv_drop(err, sizeof(err)) == -1) {
 		fail(EXIT_RUNTIME, "%s", err);
@@ -808,14 +925,21 @@ main(int argc, char **argv)
 	if (r.o.help || r.o.version)
 		return print_info(&r.o);
 	export_given = r.o.export_dir != NULL;
-	if (settle_options(&r.o, err, sizeof(err)) == -1)
+	r.clk = &clock_monotonic;
+	r.start_ns = clock_mono_ns();
+	r.wall_offset_ns = clock_real_ns() - r.start_ns;
+	if (r.o.replay_file != NULL && open_replay(&r, err, sizeof(err)) == -1)
+		return fail(EXIT_RUNTIME, "%s", err);
+	if (settle_options(&r.o, err, sizeof(err)) == -1) {
+		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
+	}
 	if (gather_targets(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}
 	loop_install_signals();
-	if (open_transport(&r, err, sizeof(err)) == -1) {
+	if (r.rp == NULL && open_transport(&r, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_RUNTIME, "%s", err);
 	}
@@ -828,7 +952,14 @@ main(int argc, char **argv)
 		teardown(&r);
 		return EXIT_RUNTIME;
 	}
+	if (r.o.record_file != NULL &&
+	    open_record(&r, err, sizeof(err)) == -1) {
+		teardown(&r);
+		return fail(EXIT_RUNTIME, "%s", err);
+	}
 	make_engines(&r);
+	if (r.rp != NULL)
+		replay_on_end(r.rp, stop_engine, fleet_target(r.fleet, 0)->e);
 	r.dns = open_dns(&r.o);
 	if (r.o.metrics != NULL && open_metrics(&r) != 0) {
 		teardown(&r);
@@ -840,6 +971,11 @@ main(int argc, char **argv)
 		return status;
 	}
 	status = run(&r);
+	if (status == 0 && r.o.record_file != NULL &&
+	    record_error(fleet_target(r.fleet, 0)->t) != 0)
+		status = fail(EXIT_RUNTIME,
+		    "--record %s: %s (the recording is incomplete)",
+		    r.o.record_file, strerror(errno));
 	teardown(&r);
 	return status == 0 ? check_stdout() : status;
 }

@@ -264,7 +264,9 @@ static void
 draw_mode(const struct ui *u, const struct ui_header *h, int cols)
 {
 	const char *sep = u->utf8 ? " \u00b7 " : " | ";
-	const char *state = h->paused ? "Paused" : "Running";
+	const char *state = h->replay != NULL ? h->replay
+	                    : h->paused       ? "Paused"
+	                                      : "Running";
 	char iv[32], rest[256], buf[TEXT_MAX];
 	int x, room = cols - (int)strlen(state);
 
@@ -278,7 +280,8 @@ draw_mode(const struct ui *u, const struct ui_header *h, int cols)
 		snprintf(
 		    buf, sizeof(buf), "%s%s", h->proto ? h->proto : "", rest);
 	x = put_text(u, 2, 0, room, buf);
-	put_attr(u, 2, x, cols - x, state, h->paused ? A_BOLD | A_REVERSE : 0);
+	put_attr(u, 2, x, cols - x, state,
+	    h->paused || h->replay != NULL ? A_BOLD | A_REVERSE : 0);
 }
 
 static void
@@ -1162,6 +1165,10 @@ static const struct key_binding keys[] = {
     {'\n', act_details, UI_NONE, "Enter", "hop details"},
     {'l', act_events, UI_NONE, "l", "events: route changes, loss"},
     {'P', NULL, UI_PING_HOP, "P", "ping the selected hop (again: stop)"},
+    /* a replay's (REPLAY_KEYS below) */
+    {'>', NULL, UI_FASTER, NULL, NULL},
+    {'<', NULL, UI_SLOWER, NULL, NULL},
+    {'G', NULL, UI_END, NULL, NULL},
     {'\r', act_details, UI_NONE, NULL, NULL},
     {KEY_ENTER, act_details, UI_NONE, NULL, NULL},
     {KEY_ESC, act_unselect, UI_NONE, "Esc", "clear selection"},
@@ -1171,6 +1178,19 @@ static const struct key_binding keys[] = {
     {KEY_RESIZE, act_resized, UI_NONE, NULL, NULL},
 };
 #define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))
+/* Columns for n lines on per rows, or per + 1 without the title. */
+static int
+help_cols(int n, int per)
+{
+	int a = (n + per - 1) / per, b = (n + per) / (per + 1);
+
+	return a < b ? a : b;
+}
+
+/* The replay keys' line: in --help, and on the help screen where it fits
+ * without another column. */
+#define REPLAY_KEYS_LABEL "> < G"
+#define REPLAY_KEYS_HELP  "replay: faster/slower/end"
 
 /*
  * The help screen: the key table in as many columns as the height needs;
@@ -1182,8 +1202,12 @@ draw_help(const struct ui *u, int rows, int cols)
 	int i, k = 0, n = 0, per = rows - 2, ncol, colw, top = 1;
 	char buf[160];
 
+	bool replay_line;
+
 	for (i = 0; i < NKEYS; i++)
 		n += keys[i].label != NULL;
+	replay_line = help_cols(n + 1, per) == help_cols(n, per);
+	n += replay_line;
 	if ((n + per - 1) / per > (n + per) / (per + 1)) {
 		per++;
 		top = 0;
@@ -1192,11 +1216,15 @@ draw_help(const struct ui *u, int rows, int cols)
 	}
 	ncol = (n + per - 1) / per;
 	colw = cols / (ncol > 0 ? ncol : 1);
-	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].label == NULL)
+	for (i = 0; i <= NKEYS; i++) {
+		if (i == NKEYS && replay_line)
+			snprintf(buf, sizeof(buf), "%-7s %s", REPLAY_KEYS_LABEL,
+			    REPLAY_KEYS_HELP);
+		else if (i == NKEYS || keys[i].label == NULL)
 			continue;
-		snprintf(
-		    buf, sizeof(buf), "%-7s %s", keys[i].label, keys[i].help);
+		else
+			snprintf(buf, sizeof(buf), "%-7s %s", keys[i].label,
+			    keys[i].help);
 		put_text(u, top + k % per, (k / per) * colw, colw - 1, buf);
 		k++;
 	}
@@ -1221,6 +1249,7 @@ ui_write_keys(FILE *f)
 	for (int i = 0; i < NKEYS; i++)
 		if (keys[i].label != NULL)
 			fprintf(f, "  %-8s %s\n", keys[i].label, keys[i].help);
+	fprintf(f, "  %-8s %s\n", REPLAY_KEYS_LABEL, REPLAY_KEYS_HELP);
 }
 
 static bool

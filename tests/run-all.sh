@@ -2,7 +2,7 @@
 # The whole test suite, as the README's second Quick start command and CI run it:
 # installs what the tests need (as root, with apt-get), checks formatting, builds
 # with warnings as errors, runs the ASan+UBSan build's tests and the fuzzers (packet
-# parser and scenario loader),
+# parser, scenario loader and recording reader),
 # and last the full suite (unit, tmux end-to-end, and the root integration tests,
 # which report "skipped" when not run as root).
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${HOPTOP_NO_APT:-}" ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
-		libncurses-dev ncurses-term libc-ares-dev libjansson-dev libmicrohttpd-dev libcmocka-dev \
+		libncurses-dev ncurses-term libc-ares-dev libjansson-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev \
 		tmux tcpdump iproute2 iputils-ping dnsmasq-base mtr-tiny nftables procps util-linux \
 		python3 man-db zsh prometheus curl >/dev/null
 fi
@@ -33,14 +33,16 @@ cmake --build build-asan -j"$jobs" >/dev/null
 	--output-on-failure -j"$jobs")
 
 if command -v clang >/dev/null && [ "$fuzz_seconds" -gt 0 ]; then
-	# the time is split between the reply parser and the scenario loader
-	half=$(((fuzz_seconds + 1) / 2))
-	echo "== fuzzing the reply parser and the scenario loader, ${half}s each"
+	# the time is split between the reply parser, the scenario loader and
+	# the recording reader
+	third=$(((fuzz_seconds + 2) / 3))
+	echo "== fuzzing the reply parser, the scenario loader and the recording reader, ${third}s each"
 	CC=clang cmake -S . -B build-fuzz -DHOPTOP_FUZZ=ON -DHOPTOP_SANITIZE=ON \
 		-DHOPTOP_TESTS=OFF >/dev/null
-	cmake --build build-fuzz --target fuzz_packet fuzz_scenario -j"$jobs" >/dev/null
-	bash tests/fuzz/run.sh build-fuzz "$half" fuzz_packet
-	bash tests/fuzz/run.sh build-fuzz "$half" fuzz_scenario
+	cmake --build build-fuzz --target fuzz_packet fuzz_scenario fuzz_replay -j"$jobs" >/dev/null
+	bash tests/fuzz/run.sh build-fuzz "$third" fuzz_packet
+	bash tests/fuzz/run.sh build-fuzz "$third" fuzz_scenario
+	bash tests/fuzz/run.sh build-fuzz "$third" fuzz_replay
 fi
 
 echo "== release build (-Werror) and the whole suite"

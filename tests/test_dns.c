@@ -241,7 +241,7 @@ cache_setup(void **state)
 	unsigned port;
 
 	fx->now = 1000 * NS_PER_S;
-	fx->clk = (struct hclock){fake_now, &fx->now};
+	fx->clk = (struct hclock){fake_now, &fx->now, NULL};
 	fx->bh = blackhole_open(&port);
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", port);
 	fx->d =
@@ -698,7 +698,7 @@ lab_setup(void **state)
 		return -1; /* dnsmasq did not start: the group fails */
 	}
 	lab->now = 5000 * NS_PER_S;
-	lab->clk = (struct hclock){fake_now, &lab->now};
+	lab->clk = (struct hclock){fake_now, &lab->now, NULL};
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", lab->port);
 	lab->d = dns_new_servers(&lab->clk, "origin.asn.test",
 	    "origin6.asn.test", servers, err, sizeof(err));

@@ -100,7 +100,14 @@ f_free(struct transport *t)
 }
 
 static const struct transport_ops fake_ops = {
-    f_fd, f_send, f_recv, f_deadline, f_method, f_source, f_free, NULL, NULL};
+    .fd = f_fd,
+    .send = f_send,
+    .recv = f_recv,
+    .next_deadline = f_deadline,
+    .method = f_method,
+    .source = f_source,
+    .free = f_free,
+};
 
 static struct haddr
 ip4(const char *s)

@@ -14,7 +14,7 @@ _hoptop()
 		COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
 		return
 		;;
-	--log | -F | --file)
+	--log | -F | --file | --record | --replay)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -30,7 +30,7 @@ _hoptop()
 			-i --interval -w --timeout -c --count --flows
 			--unprivileged --ping-hop -F --file -r --report -j --json -C --csv --markdown
 			--once -n --no-dns -z --aslookup --as-zone -e --mpls
-			-o --export-dir --demo --metrics --log -h --help -V --version' -- "$cur"))
+			-o --export-dir --demo --metrics --log --record --replay -h --help -V --version' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -A hostname -- "$cur"))

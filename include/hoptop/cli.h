@@ -48,6 +48,8 @@ struct options {
 	const char *metrics;
 	struct haddr metrics_addr; /* 127.0.0.1 when only a port is given */
 	unsigned metrics_port;     /* 0: any free port */
+	const char *record_file;   /* --record FILE, or NULL */
+	const char *replay_file;   /* --replay FILE, or NULL */
 };
 
 /*
@@ -66,6 +68,8 @@ struct options {
  * The "-i below 0.1 needs root" rule is main's, not checked here.
  * --metrics takes PORT (on 127.0.0.1), ADDR:PORT (numeric IPv4) or
  * [ADDR]:PORT (numeric IPv6), PORT 0-65535.
+ * --replay FILE takes no TARGET and none of the options that shape the
+ * probes (the recording holds them): those are errors.
  */
 int cli_parse(
     int argc, char **argv, struct options *o, char *err, size_t errlen);

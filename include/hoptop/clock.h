@@ -17,6 +17,12 @@
 struct hclock {
 	int64_t (*now_ns)(const struct hclock *c);
 	void *ctx;
+	/*
+	 * Optional (NULL: real time). A clock of its own pace (a replay's):
+	 * told that the loop would wait wait_ns on it, moves as it likes and
+	 * returns how long to really wait, in ns.
+	 */
+	int64_t (*wait)(const struct hclock *c, int64_t wait_ns);
 };
 
 /* The real CLOCK_MONOTONIC clock. */

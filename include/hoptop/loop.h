@@ -29,6 +29,17 @@ struct loop_hook {
 	void *ctx;
 };
 
+/*
+ * A replay's part in the loop (playback.h): its keys come first, and it
+ * amends the header (replay state, the recorded wall clock).
+ */
+struct loop_replay {
+	/* Takes key action a (true) or leaves it to the loop (false). */
+	bool (*key)(void *ctx, enum ui_action a, struct ui *u);
+	void (*header)(void *ctx, struct ui_header *h);
+	void *ctx;
+};
+
 struct loop_parts {
 	/* Every target; engine, path, meta: the selected one's (sel). */
 	struct fleet *fleet;
@@ -41,6 +52,8 @@ struct loop_parts {
 	const struct namer *namer;
 	struct ui *ui; /* NULL: no screen (report, --once) */
 	const struct hclock *clk;
+	/* The screen's redraw pace, if not clk's (a replay: real time). */
+	const struct hclock *ui_clk;
 	struct report_meta *meta; /* for the header and snapshots */
 	const char *export_dir;   /* for s */
 	bool dns_enabled;         /* false with -n until n turns names on */
@@ -58,7 +71,8 @@ struct loop_parts {
 	bool keys_off;       /* internal: stdin at end of file */
 
 	/* Other fds in the loop (the metrics server). */
-	const struct loop_hook *hook; /* NULL: none */
+	const struct loop_hook *hook;     /* NULL: none */
+	const struct loop_replay *replay; /* --replay, or NULL */
 };
 
 /*

@@ -69,6 +69,21 @@ struct transport_params {
 
 struct transport;
 
+/* What the engine did besides sending (recorded, and replayed). */
+enum transport_note_kind {
+	NOTE_TICK = 0, /* probes expired */
+	NOTE_RESET,    /* statistics reset */
+	NOTE_PROBES,   /* probes per hop from the next cycle: value */
+	NOTE_PAUSE,    /* paused (value 1) or resumed (value 0) */
+	NOTE_PING,     /* ping-the-hop: value the TTL, 0 = off */
+};
+
+struct transport_note {
+	enum transport_note_kind kind;
+	int value;
+	int64_t now_ns;
+};
+
 struct transport_ops {
 	/* The fd to select() for reading, or -1 (the simulator has none). */
 	int (*fd)(struct transport *t);
@@ -112,6 +127,22 @@ struct transport_ops {
 	 */
 	int (*send_to)(struct transport *t, const struct probe *p,
 	    const struct haddr *dst, int64_t *sent_ns);
+	/*
+	 * Optional, for a recording and a replay (record, replay; NULL
+	 * elsewhere). note: the engine acted at n->now_ns (expired probes,
+	 * or applied a control: reset, probes per hop, pause); a recording
+	 * writes it down. control: a recorded control due at now_ns (1 with
+	 * *n filled, else 0), which the engine applies. engine_time: the
+	 * time the engine acts at, given the clock's now (a replay: the
+	 * recorded time of the next engine action, or of the last one).
+	 * engine_deadline: the engine's next deadline, given its own (a
+	 * replay: the next recorded time).
+	 */
+	void (*note)(struct transport *t, const struct transport_note *n);
+	int (*control)(
+	    struct transport *t, int64_t now_ns, struct transport_note *n);
+	int64_t (*engine_time)(struct transport *t, int64_t now_ns);
+	int64_t (*engine_deadline)(struct transport *t, int64_t engine_ns);
 };
 
 /* Implementations embed this as their first member. */

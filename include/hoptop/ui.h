@@ -27,6 +27,9 @@ enum ui_action {
 	UI_NAMES,       /* n: the name mode changed (the loop may start DNS) */
 	UI_ASN,         /* z: AS column toggled */
 	UI_PING_HOP, /* P: ping the selected hop (ui_selected_ttl), or stop */
+	UI_FASTER,   /* >: a replay faster */
+	UI_SLOWER,   /* <: a replay slower */
+	UI_END,      /* G: a replay to its end */
 };
 
 /* What the header shows besides the path. */
@@ -44,6 +47,9 @@ struct ui_header {
 	bool paused;
 	time_t now;
 	const char *note; /* a problem to show (names not coming), or NULL */
+	/* A replay: shown in place of Running / Paused ("REPLAY x2"), and
+	 * now is the recorded wall clock. NULL: live. */
+	const char *replay;
 };
 
 struct ui_config {

@@ -3,9 +3,10 @@
 #
 #   tests/fuzz/run.sh [BUILD_DIR [SECONDS [TARGET]]]
 #
-# TARGET is fuzz_packet (the reply parser, the default) or fuzz_scenario
-# (the scenario loader); its corpus is tests/fuzz/corpus_NAME (NAME after
-# "fuzz_") and its dictionary tests/fuzz/NAME.dict, if there is one.
+# TARGET is fuzz_packet (the reply parser, the default), fuzz_scenario
+# (the scenario loader) or fuzz_replay (the recording reader); its corpus
+# is tests/fuzz/corpus_NAME (NAME after "fuzz_") and its dictionary
+# tests/fuzz/NAME.dict, if there is one.
 # BUILD_DIR holds the target, configured with
 #   CC=clang cmake -S . -B build-fuzz -DHOPTOP_FUZZ=ON -DHOPTOP_SANITIZE=ON \
 #       -DHOPTOP_TESTS=OFF
@@ -20,9 +21,9 @@ build=${1:-build-fuzz}
 secs=${2:-120}
 target=${3:-fuzz_packet}
 case $target in
-fuzz_packet | fuzz_scenario) ;;
+fuzz_packet | fuzz_scenario | fuzz_replay) ;;
 *)
-	echo "run.sh: TARGET must be fuzz_packet or fuzz_scenario, not '$target'" >&2
+	echo "run.sh: TARGET must be fuzz_packet, fuzz_scenario or fuzz_replay, not '$target'" >&2
 	exit 2
 	;;
 esac
