@@ -179,15 +179,18 @@ static void
 snapshot(struct loop_parts *lp)
 {
 	struct report_view v;
+	struct ui_header h;
 	struct namer n;
 	char out[4096];
 
 	ui_view(lp->ui, &v);
 	v.namer = current_namer(lp, &n);
-	/* The header of the file says what the screen says. */
+	/* The header of the file says what the screen says (a replay: the
+	 * recorded time). */
 	lp->meta->probes = engine_probes(lp->engine);
-	if (report_snapshot(lp->export_dir, time(NULL), lp->path, lp->meta, &v,
-	        out, sizeof(out)) == 0)
+	fill_header(lp, &h);
+	if (report_snapshot(lp->export_dir, h.now, lp->path, lp->meta, &v, out,
+	        sizeof(out)) == 0)
 		ui_message(lp->ui, "snapshot saved to %s", out);
 	else
 		ui_message(lp->ui, "snapshot failed: %s: %s (try -o DIR)",
@@ -207,7 +210,9 @@ names_message(struct loop_parts *lp)
 		    "showing %s (no resolver%s: addresses shown)", mode[m],
 		    lp->meta->simulated ? " on a simulated path" : "");
 	else
-		ui_message(lp->ui, "showing %s", mode[m]);
+		ui_message(lp->ui, "showing %s%s", mode[m],
+		    lp->replay != NULL && m != NAMES_ADDR ? " (as recorded)"
+		                                          : "");
 }
 
 /* P: pings the selected hop beside its TTL probes; P on it again stops. */

@@ -52,7 +52,8 @@ e2e_check "the recording has 16 cycles, the + re-applied (hop 1 Snt $snt1 > 16)"
 	[ "$cycles" = 16 -a "$snt1" -gt 16 ]
 
 # ---- replay in the monitor ----
-e2e_start 100 30 "TZ=UTC $HOPTOP --replay $rec"
+mkdir -p "$E2E_TMP/snap"
+e2e_start 100 30 "TZ=UTC $HOPTOP --replay $rec -o $E2E_TMP/snap"
 e2e_check "the header says REPLAY x1" e2e_wait_for 'REPLAY x1' 5
 clock=$(head -n 1 <<<"$E2E_SCREEN" | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}' | tail -n 1)
 # the recorded clock: within a few seconds after the recorded start
@@ -70,6 +71,21 @@ c1=$(e2e_cycle "$E2E_SCREEN")
 sleep 1
 c2=$(e2e_cycle "$(e2e_capture)")
 e2e_check "paused: the cycle stands still ($c1, then $c2)" [ -n "$c1" -a "$c1" = "$c2" ]
+e2e_keys s
+e2e_check "s: a snapshot of the replay" e2e_wait_for 'snapshot saved to' 2
+snap=$(ls "$E2E_TMP"/snap/hoptop-*.txt 2>/dev/null | head -n 1)
+# named by the recorded clock (HHMMSS within a few seconds of the start)
+stamp=$(basename "${snap:-x}" .txt | sed -n 's/.*-\([0-9]\{6\}\)$/\1/p')
+if [ -n "$stamp" ] && [ $(($(to_s "${stamp:0:2}:${stamp:2:2}:${stamp:4:2}") - $(to_s "$started"))) -ge 0 ] &&
+	[ $(($(to_s "${stamp:0:2}:${stamp:2:2}:${stamp:4:2}") - $(to_s "$started"))) -le 5 ] &&
+	grep -q '^ *1\.' "$snap"; then
+	e2e_pass "the snapshot carries the recorded time ($stamp) and the table"
+else
+	e2e_fail "snapshot '$snap' (stamp '$stamp', run started $started)"
+fi
+e2e_keys n
+e2e_keys n
+e2e_check "n n: names and addresses, as recorded" e2e_wait_for 'as recorded' 2
 e2e_keys p
 e2e_check "p again: REPLAY x1" e2e_wait_for 'REPLAY x1' 2
 e2e_keys '>'
