@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <time.h>
 
 #include "hoptop/loop.h"
+#include "hoptop/xmalloc.h"
 #include "hoptop/verdict.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -141,6 +143,11 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	const struct fleet_target *t = fleet_target(lp->fleet, lp->sel);
 
 	memset(h, 0, sizeof(*h));
+	if (lp->ui_targets != NULL) {
+		h->targets = lp->ui_targets;
+		h->ntargets = fleet_count(lp->fleet);
+		h->sel_target = lp->sel;
+	}
 	h->version = m->version;
 	h->source = m->source_host;
 	h->target_name = m->target_name;
@@ -175,6 +182,36 @@ current_namer(const struct loop_parts *lp, struct namer *buf)
 	return buf;
 }
 
+/* s with several targets: a snapshot of each, one file per target. */
+static void
+snapshot_all(struct loop_parts *lp, struct report_view *v, time_t when)
+{
+	struct namer n;
+	char out[4096];
+	size_t saved = 0, nt = fleet_count(lp->fleet);
+
+	for (size_t i = 0; i < nt; i++) {
+		struct fleet_target *t = fleet_target(lp->fleet, i);
+
+		if (lp->dns != NULL) {
+			n = dns_namer(lp->dns);
+			v->namer = &n;
+		} else {
+			v->namer = t->namer != NULL ? t->namer : lp->namer;
+		}
+		t->meta.probes = engine_probes(t->e);
+		if (report_snapshot(lp->export_dir, when, t->p, &t->meta, v,
+		        out, sizeof(out)) != 0) {
+			ui_message(lp->ui,
+			    "snapshot of %s failed: %s: %s (try -o DIR)",
+			    t->name, lp->export_dir, strerror(errno));
+			return;
+		}
+		saved++;
+	}
+	ui_message(lp->ui, "%zu snapshots saved in %s", saved, lp->export_dir);
+}
+
 static void
 snapshot(struct loop_parts *lp)
 {
@@ -189,12 +226,37 @@ snapshot(struct loop_parts *lp)
 	 * recorded time). */
 	lp->meta->probes = engine_probes(lp->engine);
 	fill_header(lp, &h);
+	if (fleet_count(lp->fleet) > 1) {
+		snapshot_all(lp, &v, h.now);
+		return;
+	}
 	if (report_snapshot(lp->export_dir, h.now, lp->path, lp->meta, &v, out,
 	        sizeof(out)) == 0)
 		ui_message(lp->ui, "snapshot saved to %s", out);
 	else
 		ui_message(lp->ui, "snapshot failed: %s: %s (try -o DIR)",
 		    lp->export_dir, strerror(errno));
+}
+
+/* Makes target i the selected one: the screen and every key act on it. */
+static void
+select_target(struct loop_parts *lp, size_t i)
+{
+	size_t n = fleet_count(lp->fleet);
+	struct fleet_target *t;
+
+	if (n < 2)
+		return;
+	i %= n;
+	t = fleet_target(lp->fleet, i);
+	lp->sel = i;
+	lp->engine = t->e;
+	lp->path = t->p;
+	lp->meta = &t->meta;
+	fleet_select(lp->fleet, i);
+	lp->drawn_hops = t->p->answered_hops;
+	t->p->dirty = true;
+	ui_message(lp->ui, "target %zu of %zu: %s", i + 1, n, t->name);
 }
 
 /* Says which host display n switched to, and why names may not show. */
@@ -295,6 +357,16 @@ apply(struct loop_parts *lp, enum ui_action a)
 		break;
 	case UI_PING_HOP:
 		ping_hop(lp);
+		break;
+	case UI_TARGET_NEXT:
+		select_target(lp, lp->sel + 1);
+		break;
+	case UI_TARGET_PREV:
+		select_target(lp, lp->sel + fleet_count(lp->fleet) - 1);
+		break;
+	case UI_TARGET_PICK:
+		if (ui_picked_target(lp->ui) < fleet_count(lp->fleet))
+			select_target(lp, ui_picked_target(lp->ui));
 		break;
 	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
 		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)
@@ -434,7 +506,7 @@ names_pending(struct loop_parts *lp, int64_t now)
 static int64_t
 redraw_due(struct loop_parts *lp, int64_t now)
 {
-	int64_t due = ui_next_redraw(lp->ui, lp->path->dirty, now);
+	int64_t due = ui_next_redraw(lp->ui, fleet_dirty(lp->fleet), now);
 
 	if (lp->path->dirty && lp->path->answered_hops != lp->drawn_hops)
 		due = clock_min(due, lp->drawn_ns + FIRST_SIGHT_GAP_NS);
@@ -604,7 +676,7 @@ draw(struct loop_parts *lp, int64_t now)
 	ui_mark_drawn(lp->ui, now);
 	lp->drawn_ns = now;
 	lp->drawn_hops = lp->path->answered_hops;
-	lp->path->dirty = false;
+	fleet_clean(lp->fleet); /* the selected path's flag, and the rest */
 }
 
 /*
@@ -652,8 +724,30 @@ headless_done(struct loop_parts *lp, int64_t now)
 	return fleet_done(lp->fleet) && !names_pending(lp, now);
 }
 
+static int run_passes(struct loop_parts *lp);
+
 int
 loop_run(struct loop_parts *lp)
+{
+	size_t n = fleet_count(lp->fleet);
+	int rc;
+
+	if (lp->ui != NULL && n > 1) { /* the target list's lines */
+		lp->ui_targets = xcalloc(n, sizeof(*lp->ui_targets));
+		for (size_t i = 0; i < n; i++) {
+			lp->ui_targets[i].name =
+			    fleet_target(lp->fleet, i)->name;
+			lp->ui_targets[i].path = fleet_target(lp->fleet, i)->p;
+		}
+	}
+	rc = run_passes(lp);
+	free(lp->ui_targets);
+	lp->ui_targets = NULL;
+	return rc;
+}
+
+static int
+run_passes(struct loop_parts *lp)
 {
 	fd_set r, w, e;
 	int64_t now;

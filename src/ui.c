@@ -29,10 +29,13 @@
 #include "hoptop/ui.h"
 #include "hoptop/verdict.h"
 
-#define MIN_COLS       50
-#define MIN_ROWS       10
-#define ROW_TABLE_HEAD 4 /* rows 0-2 header, 3 blank */
-#define ROW_TABLE      5
+#define MIN_COLS 50
+#define MIN_ROWS 10
+/* rows 0-2 header, 3 the loss verdict (several targets: the target list
+ * first, u->list_rows of it) */
+#define ROW_TABLE_HEAD (4 + u->list_rows)
+#define ROW_TABLE      (5 + u->list_rows)
+#define LIST_MAX_ROWS  12
 #define HOP_PREFIX     5 /* "%3d. " */
 #define ASN_W          10
 #define HOST_MIN       20
@@ -60,6 +63,10 @@ struct ui {
 	int64_t drawn_ns;             /* monotonic, from ui_mark_drawn */
 	time_t drawn_wall_s;          /* the clock shown by the last draw */
 	struct verdict vd;            /* the loss verdict of the last draw */
+	struct verdict vd_row;        /* a target list line's */
+	int list_rows;                /* the target list's, 0: none */
+	bool several;                 /* several targets (the last header) */
+	size_t picked;                /* the target a number key named */
 	char event[VERDICT_TEXT_LEN]; /* its newest timeline event, or "" */
 };
 
@@ -1165,6 +1172,21 @@ static const struct key_binding keys[] = {
     {'\n', act_details, UI_NONE, "Enter", "hop details"},
     {'l', act_events, UI_NONE, "l", "events: route changes, loss"},
     {'P', NULL, UI_PING_HOP, "P", "ping the selected hop (again: stop)"},
+    /* several targets (TARGET_KEYS: on the help screen only then) */
+    {'\t', NULL, UI_TARGET_NEXT, "Tab 1-9",
+        "target: next, 1-9 (S-Tab, Left, Right)"},
+    {KEY_RIGHT, NULL, UI_TARGET_NEXT, NULL, NULL},
+    {KEY_BTAB, NULL, UI_TARGET_PREV, NULL, NULL},
+    {KEY_LEFT, NULL, UI_TARGET_PREV, NULL, NULL},
+    {'1', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'2', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'3', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'4', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'5', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'6', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'7', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'8', NULL, UI_TARGET_PICK, NULL, NULL},
+    {'9', NULL, UI_TARGET_PICK, NULL, NULL},
     /* a replay's (REPLAY_KEYS below) */
     {'>', NULL, UI_FASTER, NULL, NULL},
     {'<', NULL, UI_SLOWER, NULL, NULL},
@@ -1187,6 +1209,14 @@ help_cols(int n, int per)
 	return a < b ? a : b;
 }
 
+/* The target keys' line is on the help screen only with several targets
+ * (with one, the screen is what it always was); --help has it always. */
+static bool
+shown_key(const struct ui *u, const struct key_binding *k)
+{
+	return k->pass != UI_TARGET_NEXT || u->several;
+}
+
 /* The replay keys' line: in --help, and on the help screen where it fits
  * without another column. */
 #define REPLAY_KEYS_LABEL "> < G"
@@ -1205,7 +1235,7 @@ draw_help(const struct ui *u, int rows, int cols)
 	bool replay_line;
 
 	for (i = 0; i < NKEYS; i++)
-		n += keys[i].label != NULL;
+		n += keys[i].label != NULL && shown_key(u, &keys[i]);
 	replay_line = help_cols(n + 1, per) == help_cols(n, per);
 	n += replay_line;
 	if ((n + per - 1) / per > (n + per) / (per + 1)) {
@@ -1220,7 +1250,8 @@ draw_help(const struct ui *u, int rows, int cols)
 		if (i == NKEYS && replay_line)
 			snprintf(buf, sizeof(buf), "%-7s %s", REPLAY_KEYS_LABEL,
 			    REPLAY_KEYS_HELP);
-		else if (i == NKEYS || keys[i].label == NULL)
+		else if (i == NKEYS || keys[i].label == NULL ||
+		         !shown_key(u, &keys[i]))
 			continue;
 		else
 			snprintf(buf, sizeof(buf), "%-7s %s", keys[i].label,
@@ -1277,6 +1308,8 @@ ui_handle_key(struct ui *u, int key)
 		u->panel = PANEL_NONE;
 		return UI_REDRAW;
 	}
+	if (key >= '1' && key <= '9')
+		u->picked = (size_t)(key - '1');
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].key == key)
 			return keys[i].fn != NULL ? keys[i].fn(u)
@@ -1326,6 +1359,86 @@ draw_more(const struct ui *u, const struct table *t, int cols)
 	put_attr(u, t->y_end, 0, cols - 1, buf, A_DIM);
 }
 
+/* Rows of the target list at this height: a title and up to
+ * LIST_MAX_ROWS - 1 targets, a third of the screen at most. */
+static int
+list_rows(size_t n, int rows)
+{
+	int r = (rows - 10) / 3;
+
+	if (n < 2)
+		return 0;
+	if (r > LIST_MAX_ROWS)
+		r = LIST_MAX_ROWS;
+	if (r > (int)n + 1)
+		r = (int)n + 1;
+	return r < 2 ? 2 : r;
+}
+
+/* One target: number, name, hops, destination Loss% and Avg, verdict. */
+static void
+draw_target_line(struct ui *u, int y, int cols, size_t i,
+    const struct ui_target *t, bool sel)
+{
+	const struct path *p = t->path;
+	int last = path_last_ttl(p), namew = cols / 4 < 16 ? 16 : cols / 4;
+	const struct hop *h = path_hop(p, p->dest_ttl > 0 ? p->dest_ttl : last);
+	char buf[VERDICT_TEXT_LEN + 64], num[48], v[VERDICT_TEXT_LEN];
+	int x;
+
+	verdict_path(p, &u->vd_row);
+	verdict_describe(&u->vd_row, p, v, sizeof(v));
+	snprintf(buf, sizeof(buf), "%c%4zu ", sel ? '>' : ' ', i + 1);
+	x = put_attr(u, y, 0, cols, buf, sel ? A_REVERSE : 0);
+	x += put_attr(
+	    u, y, x, namew, t->name, sel ? A_REVERSE | A_BOLD : A_BOLD);
+	x = 6 + namew;
+	if (h != NULL && h->st.received > 0)
+		snprintf(num, sizeof(num), " %3d%s %6.1f%% %7.1f  ", last,
+		    p->dest_ttl > 0 ? " " : "?", stats_loss_pct(&h->st),
+		    stats_avg_ns(&h->st) / 1e6);
+	else if (h != NULL && h->st.sent > 0)
+		snprintf(num, sizeof(num), " %3d%s %6.1f%% %7s  ", last,
+		    p->dest_ttl > 0 ? " " : "?", stats_loss_pct(&h->st), "-");
+	else
+		snprintf(num, sizeof(num), " %4s %7s %7s  ", "-", "-", "-");
+	if (x < cols)
+		x += put_text(u, y, x, cols - x, num);
+	if (x < cols)
+		put_attr(u, y, x, cols - x, v,
+		    u->vd_row.kind == VERDICT_FORWARD ? A_BOLD : 0);
+}
+
+/* The target list: a title, then a window of targets holding sel. */
+static void
+draw_targets(struct ui *u, const struct ui_header *h, int cols)
+{
+	int shown = u->list_rows - 1, y = ROW_TABLE_HEAD - 1 - u->list_rows;
+	size_t first = 0, n = h->ntargets, sel = h->sel_target;
+	char title[160];
+	int namew = cols / 4 < 16 ? 16 : cols / 4, x;
+
+	if (sel >= (size_t)shown / 2)
+		first = sel - (size_t)shown / 2;
+	if (first + (size_t)shown > n)
+		first = n - (size_t)shown;
+	snprintf(title, sizeof(title), "  # %-*s", namew, "Target");
+	x = put_attr(u, y, 0, cols, title, A_BOLD);
+	snprintf(title, sizeof(title), " Hops   Loss%%     Avg  Loss verdict");
+	if (6 + namew < cols)
+		put_attr(u, y, 6 + namew, cols - 6 - namew, title, A_BOLD);
+	(void)x;
+	for (int k = 0; k < shown; k++)
+		draw_target_line(u, y + 1 + k, cols, first + (size_t)k,
+		    &h->targets[first + (size_t)k], first + (size_t)k == sel);
+	if (n > (size_t)shown) {
+		snprintf(title, sizeof(title), "%zu-%zu of %zu (Tab, S-Tab)",
+		    first + 1, first + (size_t)shown, n);
+		put_right(u, y, cols - (int)strlen(title) - 1,
+		    (int)strlen(title), title);
+	}
+}
+
 /* Header, table (or history), details panel, status line. */
 static void
 draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
@@ -1335,6 +1448,10 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	int ttl;
 
 	u->event[0] = '\0';
+	u->list_rows =
+	    h != NULL && h->targets != NULL ? list_rows(h->ntargets, rows) : 0;
+	if (u->list_rows > 0)
+		draw_targets(u, h, cols);
 	if (p != NULL) {
 		verdict_path(p, &u->vd);
 		verdict_latest_event(p, u->event, sizeof(u->event));
@@ -1382,8 +1499,10 @@ ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
 		return;
 	getmaxyx(stdscr, rows, cols);
 	erase();
-	if (h != NULL)
+	if (h != NULL) {
 		u->drawn_wall_s = h->now;
+		u->several = h->ntargets > 1;
+	}
 	if (cols < MIN_COLS || rows < MIN_ROWS)
 		draw_too_small(u, rows, cols);
 	else if (u->panel == PANEL_HELP) {
@@ -1623,4 +1742,10 @@ int
 ui_selected_ttl(const struct ui *u)
 {
 	return u != NULL ? u->sel_ttl : 0;
+}
+
+size_t
+ui_picked_target(const struct ui *u)
+{
+	return u != NULL ? u->picked : 0;
 }

@@ -69,6 +69,8 @@ struct loop_parts {
 	int64_t drawn_ns;    /* internal: the last draw */
 	unsigned drawn_hops; /* internal: hops with a reply at the last draw */
 	bool keys_off;       /* internal: stdin at end of file */
+	/* internal: the target list's lines (several targets, a screen) */
+	struct ui_target *ui_targets;
 
 	/* Other fds in the loop (the metrics server). */
 	const struct loop_hook *hook;     /* NULL: none */

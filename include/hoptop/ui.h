@@ -30,6 +30,16 @@ enum ui_action {
 	UI_FASTER,   /* >: a replay faster */
 	UI_SLOWER,   /* <: a replay slower */
 	UI_END,      /* G: a replay to its end */
+	/* several targets: */
+	UI_TARGET_NEXT, /* Tab, Right */
+	UI_TARGET_PREV, /* Shift-Tab, Left */
+	UI_TARGET_PICK, /* 1-9: target ui_picked_target() */
+};
+
+/* One line of the target list (several targets). */
+struct ui_target {
+	const char *name; /* as given, sanitised */
+	const struct path *path;
 };
 
 /* What the header shows besides the path. */
@@ -50,6 +60,10 @@ struct ui_header {
 	/* A replay: shown in place of Running / Paused ("REPLAY x2"), and
 	 * now is the recorded wall clock. NULL: live. */
 	const char *replay;
+	/* Several targets: the list above the selected one's hop table
+	 * (ntargets < 2: no list, the screen as with one target). */
+	const struct ui_target *targets;
+	size_t ntargets, sel_target;
 };
 
 struct ui_config {
@@ -133,5 +147,7 @@ void ui_view(const struct ui *u, struct report_view *out);
 enum name_mode ui_name_mode(const struct ui *u);
 /* The selected hop's TTL, 0 if none. */
 int ui_selected_ttl(const struct ui *u);
+/* After UI_TARGET_PICK: the target the number key named (0-based). */
+size_t ui_picked_target(const struct ui *u);
 
 #endif
