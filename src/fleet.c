@@ -2,6 +2,7 @@
  * fleet: the list of targets and the shared sockets. Only the engines
  * write the models; the fleet decides which engine runs when.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,10 @@ struct fleet {
 	int64_t *due; /* each engine's next deadline, kept up to date */
 	struct transport *real; /* shared, or NULL */
 	struct mux *mux;
+	size_t sel;       /* the selected target: its path's dirty flag is the
+	                     loop's; the others' fold into dirty */
+	bool dirty;       /* a path other than the selected one changed */
+	size_t done_upto; /* engines 0..done_upto-1 are done */
 };
 
 struct fleet *
@@ -87,11 +92,30 @@ fleet_target(const struct fleet *f, size_t i)
 	return i < f->n ? &f->tg[i] : NULL;
 }
 
+/*
+ * After engine i ran: its next deadline, and (but for the selected path,
+ * whose flag the loop reads) its path's dirty flag folded into the fleet's,
+ * so no pass has to look at every path.
+ */
 void
 fleet_touch(struct fleet *f, size_t i)
 {
-	if (i < f->n && f->tg[i].e != NULL)
-		f->due[i] = engine_next_deadline(f->tg[i].e);
+	if (i >= f->n || f->tg[i].e == NULL)
+		return;
+	f->due[i] = engine_next_deadline(f->tg[i].e);
+	if (i < f->done_upto && !engine_done(f->tg[i].e))
+		f->done_upto = i; /* reset: not done after all */
+	if (i != f->sel && f->tg[i].p->dirty) {
+		f->tg[i].p->dirty = false;
+		f->dirty = true;
+	}
+}
+
+void
+fleet_select(struct fleet *f, size_t i)
+{
+	if (i < f->n)
+		f->sel = i;
 }
 
 int64_t
@@ -188,25 +212,54 @@ fleet_read_replies(struct fleet *f, int64_t now)
 	}
 }
 
+/* Probes target i has sent so far. */
+static uint64_t
+sent_count(const struct fleet *f, size_t i)
+{
+	struct engine_counters c;
+
+	engine_counters(f->tg[i].e, &c);
+	return c.sent;
+}
+
+/*
+ * Probes sent on shared sockets before their replies (and kernel send
+ * stamps) are read: when many targets are due in one pass (a start slot,
+ * or the loop fell behind), their bursts back to back would overrun the
+ * socket's receive buffer.
+ */
+#define READ_EVERY 64
+
 void
 fleet_run_due(struct fleet *f, int64_t now)
 {
+	uint64_t before, unread = 0;
+
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->due[i] > now)
 			continue;
+		before = f->mux != NULL ? sent_count(f, i) : 0;
 		engine_expire(f->tg[i].e, now);
 		engine_send_due(f->tg[i].e, now);
 		fleet_touch(f, i);
+		if (f->mux == NULL)
+			continue;
+		unread += sent_count(f, i) - before;
+		if (unread >= READ_EVERY) {
+			read_shared(f, now);
+			unread = 0;
+		}
 	}
 }
 
+/* Done engines stay done (unless reset: fleet_touch), so each is asked
+ * until it is, not on every pass. */
 bool
-fleet_done(const struct fleet *f)
+fleet_done(struct fleet *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (!engine_done(f->tg[i].e))
-			return false;
-	return true;
+	while (f->done_upto < f->n && engine_done(f->tg[f->done_upto].e))
+		f->done_upto++;
+	return f->done_upto == f->n;
 }
 
 void
@@ -221,15 +274,14 @@ fleet_stop(struct fleet *f)
 bool
 fleet_dirty(const struct fleet *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (f->tg[i].p->dirty)
-			return true;
-	return false;
+	return f->dirty || (f->sel < f->n && f->tg[f->sel].p != NULL &&
+	                       f->tg[f->sel].p->dirty);
 }
 
 void
 fleet_clean(struct fleet *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		f->tg[i].p->dirty = false;
+	f->dirty = false;
+	if (f->sel < f->n && f->tg[f->sel].p != NULL)
+		f->tg[f->sel].p->dirty = false;
 }

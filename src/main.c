@@ -38,6 +38,12 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
 
+/*
+ * Above this many targets, probes are timed from the user-space send
+ * time: kernel send stamps would double what the shared socket reads.
+ */
+#define FLEET_TX_STAMPS_MAX 100
+
 /* One target as asked for: a name (or a scenario file) and where. */
 struct want {
 	const char *name;
@@ -322,6 +328,7 @@ open_transport(struct run *r, char *err, size_t errlen)
 	tp->target = r->addr[0];
 	tp->family = r->addr[0].family;
 	tp->any_target = r->nwant > 1;
+	tp->no_tx_stamps = r->nwant > FLEET_TX_STAMPS_MAX;
 	t = net_transport_new(r->np, tp, err, errlen);
 	if (t == NULL)
 		return -1;
@@ -428,6 +435,24 @@ fill_meta(struct run *r, struct fleet_target *t, const struct haddr *addr)
 }
 
 /*
+ * Target i of n starts in slot i * slots / n of the interval: up to
+ * FLEET_SLOTS slots, at least FLEET_SLOT_MIN_NS apart. Starts are spread,
+ * but 1,000 targets wake the loop 100 times a cycle, not 1,000.
+ */
+#define FLEET_SLOTS       100
+#define FLEET_SLOT_MIN_NS (5 * NS_PER_MS)
+
+static int64_t
+start_delay(int64_t interval_ns, size_t i, size_t n)
+{
+	size_t slots = n < FLEET_SLOTS ? n : FLEET_SLOTS;
+
+	while (slots > 1 && interval_ns / (int64_t)slots < FLEET_SLOT_MIN_NS)
+		slots--;
+	return (int64_t)(i * slots / n) * (interval_ns / (int64_t)slots);
+}
+
+/*
  * Each target's path and engine. With several, their first cycles are
  * spread over the interval (no burst of every target's probes at once),
  * and with shared sockets each engine numbers its probes in its share.
@@ -459,8 +484,10 @@ make_engines(struct run *r)
 		struct fleet_target *t = fleet_target(r->fleet, i);
 
 		fill_meta(r, t, &r->addr[i]);
-		c.start_delay_ns = (int64_t)i * (c.interval_ns / (int64_t)n);
+		c.start_delay_ns = start_delay(c.interval_ns, i, n);
 		t->p = path_new(&r->addr[i], r->o.first_ttl, r->o.max_ttl);
+		if (n > 1) /* lean per target: 1,000 of them fit in 64 MB */
+			path_set_history_len(t->p, n > 100 ? 32 : 256);
 		t->e = engine_new(&c, t->t, t->p, r->clk);
 		if (r->o.ping_ttl != 0)
 			engine_ping_hop(t->e, r->o.ping_ttl);

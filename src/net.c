@@ -759,7 +759,7 @@ setup_kind(struct net_transport *n, char *err, size_t errlen)
 	} else {
 		setup_raw(n);
 	}
-	txts_set(n, true);
+	txts_set(n, !n->base.params.no_tx_stamps);
 	if (setup_epoll(n) == -1) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		return -1;

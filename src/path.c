@@ -1,6 +1,7 @@
 /*
  * path: the model. hops[ttl] for ttl 1..max_ttl (hops[0] unused), each with
- * its statistics, history ring and up to HOP_MAX_RESPONDERS responders.
+ * its statistics, history ring and up to HOP_MAX_RESPONDERS responders
+ * (both allocated as they fill, so a hop nobody answers costs ~500 bytes).
  * Every writer sets p->dirty; the front clears it after drawing.
  */
 #include <errno.h>
@@ -13,13 +14,21 @@
 #define RESP_NONE 0xff
 
 static void
-hop_init(struct hop *h, int ttl)
+hop_free(struct hop *h)
 {
+	free(h->resp);
+	history_free(&h->hist);
+}
+
+static void
+hop_init(struct hop *h, int ttl, unsigned hist_len)
+{
+	hop_free(h);
 	memset(h, 0, sizeof(*h));
 	h->ttl = ttl;
 	stats_init(&h->st);
 	stats_init(&h->ping);
-	history_init(&h->hist);
+	history_init_len(&h->hist, hist_len);
 	for (int f = 0; f < PATH_MAX_FLOWS; f++) {
 		h->ft[f].cur = RESP_NONE;
 		h->ft[f].cand = RESP_NONE;
@@ -44,6 +53,7 @@ path_new(const struct haddr *target, int first_ttl, int max_ttl)
 	p->first_ttl = first_ttl;
 	p->max_ttl = max_ttl;
 	p->hops = xcalloc((size_t)max_ttl + 1, sizeof(*p->hops));
+	p->hist_len = STATS_HISTORY;
 	path_reset(p);
 	return p;
 }
@@ -53,15 +63,24 @@ path_free(struct path *p)
 {
 	if (p == NULL)
 		return;
+	for (int ttl = 0; ttl <= p->max_ttl; ttl++)
+		hop_free(&p->hops[ttl]);
 	free(p->hops);
 	free(p);
+}
+
+void
+path_set_history_len(struct path *p, unsigned len)
+{
+	p->hist_len = len;
+	path_reset(p);
 }
 
 void
 path_reset(struct path *p)
 {
 	for (int ttl = 0; ttl <= p->max_ttl; ttl++)
-		hop_init(&p->hops[ttl], ttl);
+		hop_init(&p->hops[ttl], ttl, p->hist_len);
 	p->dest_ttl = 0;
 	p->cycles = 0;
 	p->nevents = 0;
@@ -185,6 +204,11 @@ find_responder(
 			return i;
 	if (h->nresp >= HOP_MAX_RESPONDERS)
 		return RESP_NONE;
+	if (h->nresp == h->resp_cap) { /* 1, 2, 4, ... HOP_MAX_RESPONDERS */
+		h->resp_cap = h->resp_cap == 0 ? 1 : h->resp_cap * 2;
+		h->resp = xreallocarray(
+		    h->resp, (size_t)h->resp_cap, sizeof(*h->resp));
+	}
 	if (h->nresp > 0)
 		add_event(p, EV_NEW_RESPONDER, now_ns, h->ttl, from,
 		    p->dest_ttl, p->dest_ttl);

@@ -7,9 +7,11 @@
  * J += (|D| - J) / 16, where D is the difference of consecutive RTTs.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hoptop/stats.h"
+#include "hoptop/xmalloc.h"
 
 void
 stats_init(struct stats *s)
@@ -119,20 +121,53 @@ stats_jint_ns(const struct stats *s)
 void
 history_init(struct history *h)
 {
-	memset(h, 0, sizeof(*h));
+	history_init_len(h, STATS_HISTORY);
 }
 
 void
+history_init_len(struct history *h, uint32_t len)
+{
+	uint32_t cap = 8;
+
+	while (cap < len && cap < STATS_HISTORY)
+		cap *= 2;
+	memset(h, 0, sizeof(*h));
+	h->cap = cap;
+}
+
+void
+history_free(struct history *h)
+{
+	uint32_t cap = h->cap;
+
+	free(h->s);
+	memset(h, 0, sizeof(*h));
+	h->cap = cap;
+}
+
+/*
+ * The slots grow by doubling while the ring has not wrapped (head <
+ * alloc <= cap), so samples 0..head-1 sit at their own index and stay put.
+ */
+void
 history_add(struct history *h, const struct sample *s)
 {
-	h->s[h->head % STATS_HISTORY] = *s;
+	if (h->cap == 0)
+		h->cap = STATS_HISTORY;
+	if (h->head < h->cap && h->head >= h->alloc) {
+		h->alloc = h->alloc == 0 ? 8 : h->alloc * 2;
+		if (h->alloc > h->cap)
+			h->alloc = h->cap;
+		h->s = xreallocarray(h->s, h->alloc, sizeof(*h->s));
+	}
+	h->s[h->head % h->cap] = *s;
 	h->head++;
 }
 
 uint32_t
 history_len(const struct history *h)
 {
-	return h->head < STATS_HISTORY ? h->head : STATS_HISTORY;
+	return h->head < h->cap ? h->head : h->cap;
 }
 
 const struct sample *
@@ -140,7 +175,7 @@ history_get(const struct history *h, uint32_t i)
 {
 	if (i >= history_len(h))
 		return NULL;
-	/* head counts every sample; STATS_HISTORY divides 2^32, so the
-	 * modulo stays continuous if head ever wraps. */
-	return &h->s[(h->head - 1 - i) % STATS_HISTORY];
+	/* head counts every sample; cap (a power of 2) divides 2^32, so
+	 * the modulo stays continuous if head ever wraps. */
+	return &h->s[(h->head - 1 - i) % h->cap];
 }

@@ -216,6 +216,42 @@ test_history_get_newest_first(void **state)
 	assert_int_equal(history_get(&h, 1)->rtt_ns, -1);
 	assert_int_equal(history_get(&h, 2)->seq, 1);
 	assert_null(history_get(&h, 3));
+	history_free(&h);
+}
+
+/* A short ring (fleets): rounded up to a power of 2, grown as it fills. */
+static void
+test_history_short_ring_wraps(void **state)
+{
+	struct history h;
+	struct sample smp = {0};
+
+	(void)state;
+	history_init_len(&h, 50); /* 64 */
+	assert_int_equal(h.cap, 64);
+	assert_int_equal(h.alloc, 0);
+	for (int i = 0; i < 9; i++) {
+		smp.seq = (uint16_t)i;
+		history_add(&h, &smp);
+	}
+	assert_int_equal(h.alloc, 16); /* 8, then 16 */
+	assert_int_equal(history_get(&h, 8)->seq, 0);
+	for (int i = 9; i < 200; i++) {
+		smp.seq = (uint16_t)i;
+		history_add(&h, &smp);
+	}
+	assert_int_equal(h.alloc, 64);
+	assert_int_equal(history_len(&h), 64);
+	assert_int_equal(history_get(&h, 0)->seq, 199);
+	assert_int_equal(history_get(&h, 63)->seq, 136);
+	assert_null(history_get(&h, 64));
+	history_free(&h);
+	assert_int_equal(history_len(&h), 0);
+	assert_int_equal(h.cap, 64);
+	history_init_len(&h, 1); /* at least 8 */
+	assert_int_equal(h.cap, 8);
+	history_init_len(&h, 100000); /* at most STATS_HISTORY */
+	assert_int_equal(h.cap, STATS_HISTORY);
 }
 
 static void
@@ -235,6 +271,7 @@ test_history_add_wraps_ring(void **state)
 	assert_int_equal(history_get(&h, 0)->seq, STATS_HISTORY + 87);
 	assert_int_equal(history_get(&h, STATS_HISTORY - 1)->seq, 88);
 	assert_null(history_get(&h, STATS_HISTORY));
+	history_free(&h);
 }
 
 int
@@ -250,6 +287,7 @@ main(void)
 	    cmocka_unit_test(test_stats_add_reply_million_alternating),
 	    cmocka_unit_test(test_history_get_newest_first),
 	    cmocka_unit_test(test_history_add_wraps_ring),
+	    cmocka_unit_test(test_history_short_ring_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,9 +66,15 @@ void fleet_run_due(struct fleet *f, int64_t now);
 /* After an engine was changed from outside (keys): its deadline anew. */
 void fleet_touch(struct fleet *f, size_t i);
 /* True when every engine is done. */
-bool fleet_done(const struct fleet *f);
+bool fleet_done(struct fleet *f);
 void fleet_stop(struct fleet *f);
-/* Whether any path is dirty; fleet_clean clears every dirty flag. */
+/*
+ * The selected target (the screen's): its path's dirty flag is left to the
+ * loop; every other path's is folded into the fleet's as its engine runs.
+ */
+void fleet_select(struct fleet *f, size_t i);
+/* Whether any path changed (the selected one's flag, or the others');
+ * fleet_clean clears both. */
 bool fleet_dirty(const struct fleet *f);
 void fleet_clean(struct fleet *f);
 

@@ -47,7 +47,9 @@ struct hop {
 	struct stats st; /* the hop as a whole */
 	struct history hist;
 	int nresp;
-	struct responder resp[HOP_MAX_RESPONDERS];
+	struct responder
+	    *resp; /* nresp of them (grown to HOP_MAX_RESPONDERS) */
+	int resp_cap;
 	/* replies timed from the kernel's send stamp / the user-space one */
 	unsigned tx_kernel, tx_user;
 	/* The current path: settled probes since the last route change at or
@@ -88,11 +90,12 @@ struct path_event {
 struct path {
 	struct haddr target;
 	int first_ttl, max_ttl;
-	int dest_ttl;     /* 0 until the destination answered */
-	unsigned cycles;  /* cycles started */
-	bool dirty;       /* set by writers; cleared by the front */
-	struct hop *hops; /* hops[ttl], ttl in 1..max_ttl */
-	unsigned nevents; /* total ever; ring of PATH_MAX_EVENTS */
+	int dest_ttl;      /* 0 until the destination answered */
+	unsigned cycles;   /* cycles started */
+	bool dirty;        /* set by writers; cleared by the front */
+	struct hop *hops;  /* hops[ttl], ttl in 1..max_ttl */
+	unsigned hist_len; /* samples each hop keeps (path_set_history_len) */
+	unsigned nevents;  /* total ever; ring of PATH_MAX_EVENTS */
 	/* Kept by the writers so fronts need not walk the hops to notice: */
 	unsigned nresponders;   /* responders added since the last reset */
 	unsigned answered_hops; /* hops with at least one reply */
@@ -115,6 +118,12 @@ struct path {
  * with errno EINVAL unless 1 <= first_ttl <= max_ttl <= PATH_MAX_TTL. */
 struct path *path_new(const struct haddr *target, int first_ttl, int max_ttl);
 void path_free(struct path *p);
+/*
+ * Each hop keeps the newest len samples (rounded up to a power of 2,
+ * 8..STATS_HISTORY; the default is STATS_HISTORY). Resets the path: call
+ * it before the first probe. A fleet of many targets keeps less.
+ */
+void path_set_history_len(struct path *p, unsigned len);
 /* Clears every statistic, responder, history, event, dest_ttl and cycles;
  * keeps target and TTLs. */
 void path_reset(struct path *p);

@@ -52,11 +52,19 @@ struct sample {
 };
 
 struct history {
-	uint32_t head; /* total samples ever added */
-	struct sample s[STATS_HISTORY];
+	uint32_t head;  /* total samples ever added */
+	uint32_t cap;   /* ring size: a power of 2, 8..STATS_HISTORY */
+	uint32_t alloc; /* slots allocated so far (grown as samples come) */
+	struct sample *s;
 };
 
+/* An empty ring of STATS_HISTORY samples; nothing allocated yet. */
 void history_init(struct history *h);
+/* The same with a smaller ring (len rounded up to a power of 2, 8..
+ * STATS_HISTORY): a fleet of many targets keeps less history per hop. */
+void history_init_len(struct history *h, uint32_t len);
+/* Frees the samples; the ring is empty (and its size kept). */
+void history_free(struct history *h);
 void history_add(struct history *h, const struct sample *s);
 /* Samples held (at most STATS_HISTORY). */
 uint32_t history_len(const struct history *h);

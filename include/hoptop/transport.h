@@ -65,6 +65,9 @@ struct transport_params {
 	/* Several targets share these sockets (mux): replies about any
 	 * destination pass the checker; the mux routes them. */
 	bool any_target;
+	/* No kernel send stamps (a large fleet: they would double what the
+	 * socket reads); RTTs from the user-space send time. */
+	bool no_tx_stamps;
 };
 
 struct transport;
