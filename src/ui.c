@@ -1,82 +1,19 @@
 /*
- * ui: the full-screen front end on ncursesw; the only file that includes
- * curses. It reads the model (const) and draws it; keys that change only
- * the view are handled here, the others go back to the loop as actions.
+ * ui: the full-screen front end on ncursesw; with ui_panels.c and ui_keys.c the
+ * only files that include curses. It reads the model (const) and draws it; keys
+ * that change only the view are handled here, the others go back to the loop as
+ * actions.
  *
  * Screen: three header lines, a blank line, the table header, the table
  * (one line per hop, plus lines for further responders and MPLS labels),
- * and a status line. Everything goes through put_text(), which clips to a
+ * and a status line. Everything goes through ui_put_text(), which clips to a
  * width (never wraps) and replaces control bytes, so names from the
  * network cannot move the cursor.
  */
-#define NCURSES_WIDECHAR 1
-
-#include <curses.h>
-#include <term.h>
-#include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-#include <wchar.h>
-
-#include "hoptop/clock.h"
-#include "hoptop/column.h"
-#include "hoptop/names.h"
-#include "hoptop/ui.h"
-#include "hoptop/verdict.h"
-
-#define MIN_COLS 50
-#define MIN_ROWS 10
-/* rows 0-2 header, 3 the loss verdict (several targets: the target list
- * first, u->list_rows of it) */
-#define ROW_TABLE_HEAD (4 + u->list_rows)
-#define ROW_TABLE      (5 + u->list_rows)
-#define LIST_MAX_ROWS  12
-#define HOP_PREFIX     5 /* "%3d. " */
-#define ASN_W          10
-#define HOST_MIN       20
-#define TEXT_MAX       1024
-#define KEY_ESC        27
-#define KEY_CTRL_L     12
-
-enum pair { PAIR_YELLOW = 1, PAIR_RED, PAIR_CYAN };
-enum panel { PANEL_NONE = 0, PANEL_DETAILS, PANEL_HELP, PANEL_EVENTS };
-
-struct ui {
-	bool open;  /* between ui_open and ui_close */
-	bool ended; /* endwin() done by ui_emergency_restore */
-	SCREEN *scr;
-	FILE *in, *out;
-	struct ui_config cfg;
-	bool utf8, color;
-	enum name_mode names;
-	bool show_asn, show_mpls, jitter, history;
-	enum panel panel;
-	int sel_ttl;             /* selected hop, 0 = none */
-	int first_ttl, last_ttl; /* hops shown by the last draw */
-	char msg[256];
-	bool drawn;
-	int64_t drawn_ns;             /* monotonic, from ui_mark_drawn */
-	time_t drawn_wall_s;          /* the clock shown by the last draw */
-	struct verdict vd;            /* the loss verdict of the last draw */
-	struct verdict vd_row;        /* a target list line's */
-	int list_rows;                /* the target list's, 0: none */
-	bool several;                 /* several targets (the last header) */
-	size_t picked;                /* the target a number key named */
-	char event[VERDICT_TEXT_LEN]; /* its newest timeline event, or "" */
-};
+#include "ui_private.h"
 
 /* One terminal per process: the fatal hook needs to find it anyway. */
 static struct ui the_ui;
-
-static const char *const bars_utf8[] = {"\u2581", "\u2582", "\u2583", "\u2584",
-    "\u2585", "\u2586", "\u2587", "\u2588"};
-static const char *const bars_ascii[] = {
-    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
 /* ---- text ---- */
 
@@ -163,8 +100,8 @@ fit_text(const struct ui *u, const char *s, int w, char *out)
 }
 
 /* Draws s at (y, x) clipped to w columns; returns the columns used. */
-static int
-put_text(const struct ui *u, int y, int x, int w, const char *s)
+int
+ui_put_text(const struct ui *u, int y, int x, int w, const char *s)
 {
 	char buf[TEXT_MAX];
 	int used;
@@ -190,13 +127,13 @@ put_right(const struct ui *u, int y, int x, int w, const char *s)
 }
 
 /* put_text with attributes. */
-static int
-put_attr(const struct ui *u, int y, int x, int w, const char *s, attr_t a)
+int
+ui_put_attr(const struct ui *u, int y, int x, int w, const char *s, attr_t a)
 {
 	int used;
 
 	attron(a);
-	used = put_text(u, y, x, w, s);
+	used = ui_put_text(u, y, x, w, s);
 	attroff(a);
 	return used;
 }
@@ -230,14 +167,14 @@ draw_title(const struct ui *u, const struct ui_header *h, int cols)
 	int x;
 
 	snprintf(buf, sizeof(buf), "hoptop %s", h->version ? h->version : "");
-	x = put_attr(u, 0, 0, cols - 10, buf, A_BOLD) + 2;
+	x = ui_put_attr(u, 0, 0, cols - 10, buf, A_BOLD) + 2;
 	if (h->simulated)
-		x += put_attr(
+		x += ui_put_attr(
 		         u, 0, x, cols - 10 - x, " SIMULATED ", tag_attr(u)) +
 		     2;
 	if (h->note != NULL && x < cols - 10) {
 		snprintf(buf, sizeof(buf), "names: %s", h->note);
-		put_attr(u, 0, x, cols - 10 - x, buf,
+		ui_put_attr(u, 0, x, cols - 10 - x, buf,
 		    u->color ? COLOR_PAIR(PAIR_YELLOW) : A_BOLD);
 	}
 	if (localtime_r(&h->now, &tm) != NULL &&
@@ -259,7 +196,7 @@ draw_route(const struct ui *u, const struct ui_header *h, int cols)
 		snprintf(buf, sizeof(buf), "%s -> %s (%s)", src, tn, addr);
 	else
 		snprintf(buf, sizeof(buf), "%s -> %s", src, tn[0] ? tn : addr);
-	put_text(u, 1, 0, cols, buf);
+	ui_put_text(u, 1, 0, cols, buf);
 }
 
 /*
@@ -286,8 +223,8 @@ draw_mode(const struct ui *u, const struct ui_header *h, int cols)
 	if (text_width(u, buf) > room)
 		snprintf(
 		    buf, sizeof(buf), "%s%s", h->proto ? h->proto : "", rest);
-	x = put_text(u, 2, 0, room, buf);
-	put_attr(u, 2, x, cols - x, state,
+	x = ui_put_text(u, 2, 0, room, buf);
+	ui_put_attr(u, 2, x, cols - x, state,
 	    h->paused || h->replay != NULL ? A_BOLD | A_REVERSE : 0);
 }
 
@@ -323,16 +260,16 @@ draw_hints(const struct ui *u, int y, int w)
 		    (size_t)snprintf(buf + o, sizeof(buf) - o, "%s  ", hint[i]);
 	}
 	snprintf(buf + o, sizeof(buf) - o, "%s", help);
-	put_text(u, y, 0, w, buf);
+	ui_put_text(u, y, 0, w, buf);
 }
 
 /* The newest event in words, then the keys to see more. */
 static void
 draw_event_status(const struct ui *u, int y, int w)
 {
-	int x = put_attr(u, y, 0, w, u->event, A_BOLD);
+	int x = ui_put_attr(u, y, 0, w, u->event, A_BOLD);
 
-	put_text(u, y, x, w - x, "   l events  ? help");
+	ui_put_text(u, y, x, w - x, "   l events  ? help");
 }
 
 /* The last line: the message, or hints for what is on screen. */
@@ -340,17 +277,17 @@ static void
 draw_status(const struct ui *u, int rows, int cols)
 {
 	if (u->msg[0] != '\0')
-		put_attr(u, rows - 1, 0, cols - 1, u->msg, A_BOLD);
+		ui_put_attr(u, rows - 1, 0, cols - 1, u->msg, A_BOLD);
 	else if (u->panel == PANEL_NONE && u->event[0] != '\0')
 		draw_event_status(u, rows - 1, cols - 1);
 	else if (u->panel == PANEL_EVENTS)
-		put_text(u, rows - 1, 0, cols - 1,
+		ui_put_text(u, rows - 1, 0, cols - 1,
 		    u->utf8 ? "Esc/\u23ce/q/l close" : "Esc/Enter/q/l close");
 	else if (u->panel == PANEL_HELP)
-		put_text(u, rows - 1, 0, cols - 1,
+		ui_put_text(u, rows - 1, 0, cols - 1,
 		    "press any key to close the help");
 	else if (u->panel == PANEL_DETAILS)
-		put_text(u, rows - 1, 0, cols - 1,
+		ui_put_text(u, rows - 1, 0, cols - 1,
 		    u->utf8 ? "Esc/\u23ce/q close  \u2191\u2193 other hop"
 		            : "Esc/Enter/q close  Up/Down other hop");
 	else
@@ -371,7 +308,7 @@ draw_too_small(const struct ui *u, int rows, int cols)
 	snprintf(full, sizeof(full), "terminal too small: %s (q quits)", need);
 	w = (int)strlen(full);
 	if (w <= cols) {
-		put_text(u, y, (cols - w) / 2, cols, full);
+		ui_put_text(u, y, (cols - w) / 2, cols, full);
 		return;
 	}
 	line[0] = "terminal too small";
@@ -380,21 +317,10 @@ draw_too_small(const struct ui *u, int rows, int cols)
 	for (i = 0; i < 3; i++) {
 		w = (int)strlen(line[i]);
 		if (y - 1 + i >= 0 && y - 1 + i < rows)
-			put_text(u, y - 1 + i, w < cols ? (cols - w) / 2 : 0,
+			ui_put_text(u, y - 1 + i, w < cols ? (cols - w) / 2 : 0,
 			    cols, line[i]);
 	}
 }
-
-/* ---- the table ---- */
-
-/* Where the table's fields go at this width. */
-struct layout {
-	int rows, cols;
-	const enum col_id *ids;
-	int n;               /* columns that fit */
-	int colx[COL_COUNT]; /* x of each column's field */
-	int hostx, hostw;
-};
 
 /* Drops columns from the right until the host field has HOST_MIN. */
 static void
@@ -431,18 +357,9 @@ layout_table(const struct ui *u, struct layout *l)
 	}
 }
 
-struct table {
-	struct layout l;
-	const struct path *p;
-	const struct namer *n;
-	int y, y_end;     /* next row; first row past the table */
-	int skip;         /* lines still to scroll past */
-	int above, below; /* hops scrolled away above / cut off below */
-};
-
 /* Counts a hop whose first line did not fit (y < 0) as above or below. */
-static void
-count_hidden(struct table *t, int y)
+void
+ui_count_hidden(struct table *t, int y)
 {
 	if (y >= 0)
 		return;
@@ -453,8 +370,8 @@ count_hidden(struct table *t, int y)
 }
 
 /* The row for the next table line, or -1 (scrolled away or no room). */
-static int
-next_row(struct table *t)
+int
+ui_next_row(struct table *t)
 {
 	if (t->skip > 0) {
 		t->skip--;
@@ -533,8 +450,8 @@ draw_cells(const struct ui *u, const struct layout *l, int y,
 }
 
 /* "AS64512" in the AS field when shown and known. */
-static void
-draw_asn(
+void
+ui_draw_asn(
     const struct ui *u, const struct table *t, int y, const struct haddr *a)
 {
 	char buf[32];
@@ -546,7 +463,7 @@ draw_asn(
 		snprintf(buf, sizeof(buf), "AS%u", asn);
 	else
 		snprintf(buf, sizeof(buf), "AS???");
-	put_text(u, y, HOP_PREFIX, ASN_W - 1, buf);
+	ui_put_text(u, y, HOP_PREFIX, ASN_W - 1, buf);
 }
 
 /* One line per MPLS label, under its responder. */
@@ -557,18 +474,18 @@ draw_mpls(const struct ui *u, struct table *t, const struct mpls_stack *m)
 	int i, y;
 
 	for (i = 0; u->show_mpls && i < m->n && i < MPLS_MAX_LABELS; i++) {
-		y = next_row(t);
+		y = ui_next_row(t);
 		if (y < 0)
 			continue;
 		snprintf(buf, sizeof(buf), "[MPLS: Lbl %u TC %u S %u TTL %u]",
 		    m->l[i].label, m->l[i].tc, m->l[i].s, m->l[i].ttl);
-		put_text(u, y, t->l.hostx + 2, t->l.hostw - 2, buf);
+		ui_put_text(u, y, t->l.hostx + 2, t->l.hostw - 2, buf);
 	}
 }
 
 /* Indices of h's responders, most replies first. */
-static int
-sort_responders(const struct hop *h, int *idx)
+int
+ui_sort_responders(const struct hop *h, int *idx)
 {
 	int i, j,
 	    n = h->nresp < HOP_MAX_RESPONDERS ? h->nresp : HOP_MAX_RESPONDERS;
@@ -594,11 +511,11 @@ draw_responder(const struct ui *u, struct table *t, int y, const struct hop *h,
 	snprintf(share, sizeof(share), "  (%.0f%%)",
 	    h->st.received ? 100.0 * r->st.received / h->st.received : 0.0);
 	names_format(t->n, u->names, &r->addr, host, sizeof(host));
-	draw_asn(u, t, y, &r->addr);
-	x += put_text(u, y, x, t->l.hostw, u->utf8 ? "\u21b3 " : "`- ");
+	ui_draw_asn(u, t, y, &r->addr);
+	x += ui_put_text(u, y, x, t->l.hostw, u->utf8 ? "\u21b3 " : "`- ");
 	sw = (int)strlen(share);
-	x += put_text(u, y, x, t->l.hostx + t->l.hostw - x - sw, host);
-	put_text(u, y, x, t->l.hostx + t->l.hostw - x, share);
+	x += ui_put_text(u, y, x, t->l.hostx + t->l.hostw - x - sw, host);
+	ui_put_text(u, y, x, t->l.hostx + t->l.hostw - x, share);
 	draw_cells(u, &t->l, y, &r->st, true);
 }
 
@@ -625,7 +542,7 @@ draw_loss_mark(const struct ui *u, const struct layout *l, int y, int ttl)
 	if (i == l->n)
 		return;
 	w = column_get(COL_LOSS)->width;
-	put_attr(u, y, l->colx[i] + w, 1, mark, A_BOLD);
+	ui_put_attr(u, y, l->colx[i] + w, 1, mark, A_BOLD);
 	if (!u->color || (c != CAUSE_REPLY && c != CAUSE_FORWARD))
 		return;
 	mvchgat(y, l->colx[i], w + 1, c == CAUSE_FORWARD ? A_BOLD : A_NORMAL,
@@ -644,7 +561,7 @@ draw_ping_tag(
 	w = (int)strlen(tag);
 	if (w == 0 || w + 2 > l->hostw)
 		return;
-	put_attr(u, y, l->hostx + l->hostw - w - 1, w + 1, tag, A_BOLD);
+	ui_put_attr(u, y, l->hostx + l->hostw - w - 1, w + 1, tag, A_BOLD);
 }
 
 /* A hop: its line, its MPLS labels, then its other responders. */
@@ -653,18 +570,18 @@ draw_hop(const struct ui *u, struct table *t, int ttl)
 {
 	const struct hop *h = path_hop(t->p, ttl);
 	const struct responder *m = h ? hop_current_responder(h) : NULL;
-	int idx[HOP_MAX_RESPONDERS], i, n, y = next_row(t);
+	int idx[HOP_MAX_RESPONDERS], i, n, y = ui_next_row(t);
 	char buf[512];
 
-	count_hidden(t, y);
+	ui_count_hidden(t, y);
 	if (y >= 0) {
 		snprintf(buf, sizeof(buf), "%3d.", ttl);
 		mvaddstr(y, 0, buf);
-		draw_asn(u, t, y, m ? &m->addr : NULL);
+		ui_draw_asn(u, t, y, m ? &m->addr : NULL);
 		if (m != NULL)
 			names_format(
 			    t->n, u->names, &m->addr, buf, sizeof(buf));
-		put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
+		ui_put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
 		if (h != NULL)
 			draw_cells(u, &t->l, y, &h->st, false);
 		if (h != NULL)
@@ -677,11 +594,11 @@ draw_hop(const struct ui *u, struct table *t, int ttl)
 	if (m == NULL)
 		return;
 	draw_mpls(u, t, &m->mpls);
-	n = sort_responders(h, idx);
+	n = ui_sort_responders(h, idx);
 	for (i = 0; i < n; i++) {
 		if (&h->resp[idx[i]] == m)
 			continue;
-		y = next_row(t);
+		y = ui_next_row(t);
 		if (y >= 0)
 			draw_responder(u, t, y, h, &h->resp[idx[i]]);
 		draw_mpls(u, t, &h->resp[idx[i]].mpls);
@@ -698,636 +615,13 @@ draw_table_head(const struct ui *u, const struct layout *l)
 	attron(A_BOLD);
 	mvaddstr(ROW_TABLE_HEAD, 0, "  #");
 	if (u->show_asn)
-		put_text(u, ROW_TABLE_HEAD, HOP_PREFIX, ASN_W, "AS");
-	put_text(u, ROW_TABLE_HEAD, l->hostx, l->hostw, "Host");
+		ui_put_text(u, ROW_TABLE_HEAD, HOP_PREFIX, ASN_W, "AS");
+	ui_put_text(u, ROW_TABLE_HEAD, l->hostx, l->hostw, "Host");
 	for (i = 0; !u->history && i < l->n; i++) {
 		c = column_get(l->ids[i]);
 		put_right(u, ROW_TABLE_HEAD, l->colx[i], c->width, c->title);
 	}
 	attroff(A_BOLD);
-}
-
-/* ---- history view ---- */
-
-struct strip {
-	int x, w;               /* where the samples go */
-	int n;                  /* samples of the longest visible history */
-	int64_t min_ns, max_ns; /* RTT range of the visible samples */
-};
-
-/* The strip geometry and the RTT range over every visible sample. */
-static void
-strip_scale(const struct path *p, const struct layout *l, struct strip *s)
-{
-	const struct sample *sm;
-	const struct hop *h;
-	int ttl, i;
-
-	s->x = l->hostx + l->hostw + 1;
-	s->w = l->cols - s->x;
-	s->min_ns = -1;
-	s->max_ns = -1;
-	s->n = 0;
-	for (ttl = p->first_ttl; ttl <= path_last_ttl(p); ttl++) {
-		h = path_hop(p, ttl);
-		if (h != NULL && (int)history_len(&h->hist) > s->n)
-			s->n = (int)history_len(&h->hist);
-		for (i = 0; h != NULL && i < s->w; i++) {
-			sm = history_get(&h->hist, (uint32_t)i);
-			if (sm == NULL)
-				break;
-			if (sm->rtt_ns < 0)
-				continue;
-			if (s->min_ns < 0 || sm->rtt_ns < s->min_ns)
-				s->min_ns = sm->rtt_ns;
-			if (sm->rtt_ns > s->max_ns)
-				s->max_ns = sm->rtt_ns;
-		}
-	}
-	if (s->n > s->w)
-		s->n = s->w;
-}
-
-/* The glyph for one sample (NULL: none); *lost for a lost probe. */
-static const char *
-sample_glyph(const struct ui *u, const struct strip *s, const struct sample *sm,
-    bool *lost)
-{
-	int levels = u->utf8 ? 8 : 10, lv = 0;
-	int64_t range = s->max_ns - s->min_ns;
-
-	*lost = false;
-	if (sm == NULL)
-		return u->utf8 ? " " : ".";
-	if (sm->rtt_ns < 0) {
-		*lost = true;
-		return "?";
-	}
-	if (range > 0)
-		lv = (int)(((double)(sm->rtt_ns - s->min_ns) * (levels - 1)) /
-		               (double)range +
-		           0.5);
-	if (lv < 0 || lv >= levels)
-		lv = lv < 0 ? 0 : levels - 1;
-	return u->utf8 ? bars_utf8[lv] : bars_ascii[lv];
-}
-
-/*
- * One hop's samples from the left edge of the strip, oldest first, so a
- * short history sits next to its host; every hop's newest sample is in the
- * same column (s->n, the longest history on screen), so columns line up in
- * time. Lost ones stand out.
- */
-static void
-draw_strip(
-    const struct ui *u, const struct strip *s, int y, const struct hop *h)
-{
-	const struct sample *sm;
-	const char *g;
-	bool lost;
-	int i, x;
-
-	for (i = 0; i < s->n; i++) {
-		sm = h ? history_get(&h->hist, (uint32_t)i) : NULL;
-		x = s->x + s->n - 1 - i;
-		g = sample_glyph(u, s, sm, &lost);
-		mvaddstr(y, x, g);
-		if (lost)
-			mvchgat(y, x, 1, A_BOLD, u->color ? PAIR_RED : 0, NULL);
-	}
-}
-
-/* The history view: one line per hop, host then its sample strip. */
-static void
-draw_history(const struct ui *u, struct table *t)
-{
-	const struct hop *h;
-	const struct responder *m;
-	struct strip s;
-	char buf[512];
-	int ttl, y;
-
-	strip_scale(t->p, &t->l, &s);
-	snprintf(buf, sizeof(buf), "History, newest right: %.1f-%.1f ms",
-	    s.min_ns < 0 ? 0.0 : (double)s.min_ns / NS_PER_MS,
-	    s.max_ns < 0 ? 0.0 : (double)s.max_ns / NS_PER_MS);
-	put_attr(u, ROW_TABLE_HEAD, s.x, s.w, buf, A_BOLD);
-	for (ttl = t->p->first_ttl; ttl <= path_last_ttl(t->p); ttl++) {
-		if ((y = next_row(t)) < 0) {
-			count_hidden(t, y);
-			continue;
-		}
-		h = path_hop(t->p, ttl);
-		m = h ? hop_main_responder(h) : NULL;
-		snprintf(buf, sizeof(buf), "%3d.", ttl);
-		mvaddstr(y, 0, buf);
-		draw_asn(u, t, y, m ? &m->addr : NULL);
-		if (m != NULL)
-			names_format(
-			    t->n, u->names, &m->addr, buf, sizeof(buf));
-		put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
-		draw_strip(u, &s, y, h);
-		if (ttl == u->sel_ttl)
-			mvchgat(
-			    y, 0, t->l.hostx + t->l.hostw, A_REVERSE, 0, NULL);
-	}
-}
-
-/* ---- details panel ---- */
-
-struct box {
-	int top, left, h, w; /* outer size */
-	int y;               /* next content row */
-};
-
-/* Blanks the box area and draws its border and title. */
-static void
-draw_box(const struct ui *u, const struct box *b, const char *title)
-{
-	int y;
-
-	for (y = b->top; y < b->top + b->h; y++)
-		mvhline(y, b->left, ' ', b->w);
-	mvhline(b->top, b->left + 1, ACS_HLINE, b->w - 2);
-	mvhline(b->top + b->h - 1, b->left + 1, ACS_HLINE, b->w - 2);
-	mvvline(b->top + 1, b->left, ACS_VLINE, b->h - 2);
-	mvvline(b->top + 1, b->left + b->w - 1, ACS_VLINE, b->h - 2);
-	mvaddch(b->top, b->left, ACS_ULCORNER);
-	mvaddch(b->top, b->left + b->w - 1, ACS_URCORNER);
-	mvaddch(b->top + b->h - 1, b->left, ACS_LLCORNER);
-	mvaddch(b->top + b->h - 1, b->left + b->w - 1, ACS_LRCORNER);
-	put_attr(u, b->top, b->left + 2, b->w - 4, title, A_BOLD);
-}
-
-/* A line of text inside the box; nothing once the box is full. */
-static void
-box_line(const struct ui *u, struct box *b, const char *s, attr_t a)
-{
-	if (b->y >= b->top + b->h - 1)
-		return;
-	put_attr(u, b->y++, b->left + 2, b->w - 4, s, a);
-}
-
-static const enum col_id detail_cols[] = {
-    COL_RCV, COL_LAST, COL_AVG, COL_BEST, COL_WRST, COL_STDEV};
-#define DETAIL_NCOLS ((int)(sizeof(detail_cols) / sizeof(detail_cols[0])))
-
-/*
- * The numbers of responder r at hop h, aligned under the titles that the
- * same call writes when r is NULL: Rcv, Share, Last, Avg, Best, Wrst, StDev.
- */
-static void
-detail_numbers(
-    const struct hop *h, const struct responder *r, char *buf, size_t len)
-{
-	const struct column *c;
-	char cell[32];
-	size_t o = 0;
-	int i, w;
-
-	buf[0] = '\0';
-	for (i = 0; i < DETAIL_NCOLS && o < len; i++) {
-		c = column_get(detail_cols[i]);
-		w = (int)strlen(c->title) > c->width ? (int)strlen(c->title)
-		                                     : c->width;
-		if (r != NULL)
-			column_format(c->id, &r->st, cell, sizeof(cell));
-		o += (size_t)snprintf(
-		    buf + o, len - o, "%*s ", w, r ? cell : c->title);
-		if (i != 0 || o >= len)
-			continue;
-		if (r != NULL)
-			snprintf(cell, sizeof(cell), "%.1f%%",
-			    h->st.received
-			        ? 100.0 * r->st.received / h->st.received
-			        : 0.0);
-		o += (size_t)snprintf(
-		    buf + o, len - o, "%6s ", r ? cell : "Share");
-	}
-}
-
-/* "0,1,5": the flows set in the bitmask, "-" for none. */
-static void
-format_flows(uint64_t flows, char *buf, size_t len)
-{
-	size_t o = 0;
-	int f;
-
-	buf[0] = '\0';
-	for (f = 0; f < 64 && o + 4 < len; f++)
-		if (flows & (UINT64_C(1) << f))
-			o += (size_t)snprintf(
-			    buf + o, len - o, "%s%d", o ? "," : "", f);
-	if (o == 0)
-		snprintf(buf, len, "-");
-}
-
-/* One responder in the panel: numbers and name, flows and AS, labels. */
-static void
-detail_responder(const struct ui *u, struct box *b, const struct namer *n,
-    const struct hop *h, const struct responder *r)
-{
-	char buf[TEXT_MAX], host[512], flows[256], as[32] = "";
-	const struct mpls_label *l;
-	uint32_t asn;
-	int i;
-
-	detail_numbers(h, r, buf, sizeof(buf) / 2);
-	names_format(n, NAMES_BOTH, &r->addr, host, sizeof(host));
-	strcat(buf, host);
-	box_line(u, b, buf, 0);
-	format_flows(r->flows, flows, sizeof(flows));
-	if (names_asn(n, &r->addr, &asn))
-		snprintf(as, sizeof(as), "  AS%u", asn);
-	snprintf(buf, sizeof(buf), "      flows %s%s", flows, as);
-	box_line(u, b, buf, 0);
-	for (i = 0; i < r->mpls.n && i < MPLS_MAX_LABELS; i++) {
-		l = &r->mpls.l[i];
-		snprintf(buf, sizeof(buf),
-		    "      [MPLS: Lbl %u TC %u S %u TTL %u]", l->label, l->tc,
-		    l->s, l->ttl);
-		box_line(u, b, buf, 0);
-	}
-}
-
-/* The details panel over the table: every responder of the selected hop. */
-static void
-draw_details(const struct ui *u, const struct path *p, const struct namer *n,
-    int rows, int cols)
-{
-	const struct hop *h = path_hop(p, u->sel_ttl);
-	struct box b = {
-	    ROW_TABLE_HEAD - 1, 0, rows - ROW_TABLE_HEAD, cols, ROW_TABLE_HEAD};
-	int idx[HOP_MAX_RESPONDERS], i, nr;
-	char buf[TEXT_MAX];
-
-	snprintf(buf, sizeof(buf), " Hop %d ", u->sel_ttl);
-	draw_box(u, &b, buf);
-	if (h == NULL)
-		return;
-	/* Loss% counts settled probes only: show the arithmetic. */
-	snprintf(buf, sizeof(buf),
-	    "Snt %u  Rcv %u  Lost %u  in flight %u  Loss %.1f%% (%u/%u)  "
-	    "%d responder%s",
-	    h->st.sent, h->st.received, h->st.lost, stats_pending(&h->st),
-	    stats_loss_pct(&h->st), h->st.lost, h->st.received + h->st.lost,
-	    h->nresp, h->nresp == 1 ? "" : "s");
-	box_line(u, &b, buf, 0);
-	if (hop_send_clock(h) != NULL) {
-		snprintf(buf, sizeof(buf),
-		    "Send clock %s: %u from kernel stamps, %u from user space",
-		    hop_send_clock(h), h->tx_kernel, h->tx_user);
-		box_line(u, &b, buf, 0);
-	}
-	box_line(u, &b,
-	    verdict_explain_hop(&u->vd, u->sel_ttl, buf, sizeof(buf)), 0);
-	if (h->ping.sent > 0)
-		box_line(
-		    u, &b, verdict_ping_text(h, false, buf, sizeof(buf)), 0);
-	if (h->nresp == 0) {
-		box_line(u, &b, "no reply from this hop yet", 0);
-		return;
-	}
-	detail_numbers(h, NULL, buf, sizeof(buf) / 2);
-	strcat(buf, "Host");
-	box_line(u, &b, buf, A_BOLD);
-	nr = sort_responders(h, idx);
-	for (i = 0; i < nr; i++)
-		detail_responder(u, &b, n, h, &h->resp[idx[i]]);
-}
-
-/* The events panel: the verdict, then the timeline, newest first. */
-static void
-draw_events(const struct ui *u, const struct path *p, int rows, int cols)
-{
-	struct box b = {
-	    ROW_TABLE_HEAD - 1, 0, rows - ROW_TABLE_HEAD, cols, ROW_TABLE_HEAD};
-	const struct path_event *ev;
-	char buf[TEXT_MAX];
-	int n = 0;
-
-	draw_box(u, &b, " Events ");
-	snprintf(buf, sizeof(buf), "Loss: ");
-	verdict_describe(&u->vd, p, buf + 6, sizeof(buf) - 6);
-	box_line(u, &b, buf, A_BOLD);
-	for (unsigned i = 0; (ev = path_event(p, i)) != NULL; i++) {
-		if (!path_event_is_timeline(ev->kind))
-			continue;
-		box_line(u, &b, verdict_event_line(p, ev, buf, sizeof(buf)), 0);
-		n++;
-	}
-	if (n == 0)
-		box_line(u, &b, "no route changes or loss episodes yet", 0);
-}
-
-/* Row 3: the path verdict in words (red and bold for forwarding loss). */
-static void
-draw_summary(const struct ui *u, const struct path *p, int cols)
-{
-	char buf[VERDICT_TEXT_LEN + 8] = "Loss: ";
-	attr_t a = u->vd.kind != VERDICT_FORWARD ? 0
-	           : u->color                    ? COLOR_PAIR(PAIR_RED) | A_BOLD
-	                                         : A_BOLD;
-
-	verdict_describe(&u->vd, p, buf + 6, sizeof(buf) - 6);
-	put_attr(u, ROW_TABLE_HEAD - 1, 0, cols, buf, a);
-}
-
-/* ---- keys ---- */
-
-static enum ui_action
-act_names(struct ui *u)
-{
-	u->names = u->names == NAMES_HOST   ? NAMES_ADDR
-	           : u->names == NAMES_ADDR ? NAMES_BOTH
-	                                    : NAMES_HOST;
-	return UI_NAMES;
-}
-
-static enum ui_action
-act_display(struct ui *u)
-{
-	u->history = !u->history;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_jitter(struct ui *u)
-{
-	u->jitter = !u->jitter;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_asn(struct ui *u)
-{
-	u->show_asn = !u->show_asn;
-	return UI_ASN;
-}
-
-static enum ui_action
-act_mpls(struct ui *u)
-{
-	u->show_mpls = !u->show_mpls;
-	return UI_REDRAW;
-}
-
-/* Up: from no selection to the last hop, then towards the first. */
-static enum ui_action
-act_up(struct ui *u)
-{
-	if (u->sel_ttl == 0 || u->sel_ttl > u->last_ttl)
-		u->sel_ttl = u->last_ttl;
-	else if (u->sel_ttl > u->first_ttl)
-		u->sel_ttl--;
-	return UI_REDRAW;
-}
-
-/* Down: from no selection to the first hop, then towards the last. */
-static enum ui_action
-act_down(struct ui *u)
-{
-	if (u->sel_ttl == 0 || u->sel_ttl < u->first_ttl)
-		u->sel_ttl = u->first_ttl;
-	else if (u->sel_ttl < u->last_ttl)
-		u->sel_ttl++;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_details(struct ui *u)
-{
-	if (u->sel_ttl == 0)
-		u->sel_ttl = u->first_ttl;
-	u->panel = PANEL_DETAILS;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_events(struct ui *u)
-{
-	u->panel = u->panel == PANEL_EVENTS ? PANEL_NONE : PANEL_EVENTS;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_help(struct ui *u)
-{
-	u->panel = PANEL_HELP;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_unselect(struct ui *u)
-{
-	u->sel_ttl = 0;
-	return UI_REDRAW;
-}
-
-/* KEY_RESIZE: curses has the new size already; just draw. */
-static enum ui_action
-act_resized(struct ui *u)
-{
-	(void)u;
-	return UI_REDRAW;
-}
-
-static enum ui_action
-act_repaint(struct ui *u)
-{
-	(void)u;
-	clearok(curscr, TRUE);
-	return UI_REDRAW;
-}
-
-/*
- * A key either changes the view (fn) or is passed to the loop as it is
- * (fn NULL: the action for the engine: quit, probes, pause, reset, save).
- */
-struct key_binding {
-	int key;
-	enum ui_action (*fn)(struct ui *u);
-	enum ui_action pass;
-	const char *label; /* for the help; NULL: an alias of the line above */
-	const char *help;
-};
-
-/* The key table (the help screen is drawn from it). */
-static const struct key_binding keys[] = {
-    {'q', NULL, UI_QUIT, "q", "quit (in a panel: close it)"},
-    {'n', act_names, UI_NONE, "n", "names: host/address/both"},
-    {'+', NULL, UI_PROBES_UP, "+ =", "more probes per hop"},
-    {'=', NULL, UI_PROBES_UP, NULL, NULL},
-    {'-', NULL, UI_PROBES_DOWN, "-", "fewer probes per hop"},
-    {'p', NULL, UI_PAUSE, "p space", "pause / resume"},
-    {' ', NULL, UI_PAUSE, NULL, NULL},
-    {'r', NULL, UI_RESET, "r", "reset statistics"},
-    {'s', NULL, UI_SNAPSHOT, "s", "save a snapshot"},
-    {'d', act_display, UI_NONE, "d", "statistics / history"},
-    {'j', act_jitter, UI_NONE, "j", "jitter columns"},
-    {'z', act_asn, UI_NONE, "z", "AS numbers"},
-    {'e', act_mpls, UI_NONE, "e", "MPLS labels"},
-    {KEY_UP, act_up, UI_NONE, "Up Down", "select a hop"},
-    {KEY_DOWN, act_down, UI_NONE, NULL, NULL},
-    {'\n', act_details, UI_NONE, "Enter", "hop details"},
-    {'l', act_events, UI_NONE, "l", "events: route changes, loss"},
-    {'P', NULL, UI_PING_HOP, "P", "ping the selected hop (again: stop)"},
-    /* several targets (TARGET_KEYS: on the help screen only then) */
-    {'\t', NULL, UI_TARGET_NEXT, "Tab 1-9",
-        "target: next, 1-9 (S-Tab, Left, Right)"},
-    {KEY_RIGHT, NULL, UI_TARGET_NEXT, NULL, NULL},
-    {KEY_BTAB, NULL, UI_TARGET_PREV, NULL, NULL},
-    {KEY_LEFT, NULL, UI_TARGET_PREV, NULL, NULL},
-    {'1', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'2', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'3', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'4', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'5', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'6', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'7', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'8', NULL, UI_TARGET_PICK, NULL, NULL},
-    {'9', NULL, UI_TARGET_PICK, NULL, NULL},
-    /* a replay's (REPLAY_KEYS below) */
-    {'>', NULL, UI_FASTER, NULL, NULL},
-    {'<', NULL, UI_SLOWER, NULL, NULL},
-    {'G', NULL, UI_END, NULL, NULL},
-    {'\r', act_details, UI_NONE, NULL, NULL},
-    {KEY_ENTER, act_details, UI_NONE, NULL, NULL},
-    {KEY_ESC, act_unselect, UI_NONE, "Esc", "clear selection"},
-    {'h', act_help, UI_NONE, "h ?", "this help"},
-    {'?', act_help, UI_NONE, NULL, NULL},
-    {KEY_CTRL_L, act_repaint, UI_NONE, "Ctrl-L", "repaint"},
-    {KEY_RESIZE, act_resized, UI_NONE, NULL, NULL},
-};
-#define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))
-/* Columns for n lines on per rows, or per + 1 without the title. */
-static int
-help_cols(int n, int per)
-{
-	int a = (n + per - 1) / per, b = (n + per) / (per + 1);
-
-	return a < b ? a : b;
-}
-
-/* The target keys' line is on the help screen only with several targets
- * (with one, the screen is what it always was); --help has it always. */
-static bool
-shown_key(const struct ui *u, const struct key_binding *k)
-{
-	return k->pass != UI_TARGET_NEXT || u->several;
-}
-
-/* The replay keys' line: in --help, and on the help screen where it fits
- * without another column. */
-#define REPLAY_KEYS_LABEL "> < G"
-#define REPLAY_KEYS_HELP  "replay: faster/slower/end"
-
-/*
- * The help screen: the key table in as many columns as the height needs;
- * the title goes when leaving it out saves a column.
- */
-static void
-draw_help(const struct ui *u, int rows, int cols)
-{
-	int i, k = 0, n = 0, per = rows - 2, ncol, colw, top = 1;
-	char buf[160];
-
-	bool replay_line;
-
-	for (i = 0; i < NKEYS; i++)
-		n += keys[i].label != NULL && shown_key(u, &keys[i]);
-	replay_line = help_cols(n + 1, per) == help_cols(n, per);
-	n += replay_line;
-	if ((n + per - 1) / per > (n + per) / (per + 1)) {
-		per++;
-		top = 0;
-	} else {
-		put_attr(u, 0, 0, cols, "hoptop keys", A_BOLD);
-	}
-	ncol = (n + per - 1) / per;
-	colw = cols / (ncol > 0 ? ncol : 1);
-	for (i = 0; i <= NKEYS; i++) {
-		if (i == NKEYS && replay_line)
-			snprintf(buf, sizeof(buf), "%-7s %s", REPLAY_KEYS_LABEL,
-			    REPLAY_KEYS_HELP);
-		else if (i == NKEYS || keys[i].label == NULL ||
-		         !shown_key(u, &keys[i]))
-			continue;
-		else
-			snprintf(buf, sizeof(buf), "%-7s %s", keys[i].label,
-			    keys[i].help);
-		put_text(u, top + k % per, (k / per) * colw, colw - 1, buf);
-		k++;
-	}
-}
-
-/* The screen is below MIN_COLS x MIN_ROWS (the "too small" message). */
-static bool
-too_small(const struct ui *u)
-{
-	int rows, cols;
-
-	if (!u->open || u->ended)
-		return false;
-	getmaxyx(stdscr, rows, cols);
-	return cols < MIN_COLS || rows < MIN_ROWS;
-}
-
-void
-ui_write_keys(FILE *f)
-{
-	fputs("Keys in the monitor:\n", f);
-	for (int i = 0; i < NKEYS; i++)
-		if (keys[i].label != NULL)
-			fprintf(f, "  %-8s %s\n", keys[i].label, keys[i].help);
-	fprintf(f, "  %-8s %s\n", REPLAY_KEYS_LABEL, REPLAY_KEYS_HELP);
-}
-
-static bool
-is_enter(int key)
-{
-	return key == '\n' || key == '\r' || key == KEY_ENTER;
-}
-
-enum ui_action
-ui_handle_key(struct ui *u, int key)
-{
-	int i;
-
-	if (u == NULL)
-		return UI_NONE;
-	if (too_small(u) && key != KEY_RESIZE) /* only q acts there */
-		return key == 'q' ? UI_QUIT : UI_NONE;
-	u->msg[0] = '\0';
-	if (key != KEY_RESIZE && u->panel == PANEL_HELP) {
-		u->panel = PANEL_NONE;
-		return UI_REDRAW;
-	}
-	if ((u->panel == PANEL_DETAILS || u->panel == PANEL_EVENTS) &&
-	    (key == 'q' || key == KEY_ESC || is_enter(key))) {
-		u->panel = PANEL_NONE;
-		return UI_REDRAW;
-	}
-	if (key >= '1' && key <= '9')
-		u->picked = (size_t)(key - '1');
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].key == key)
-			return keys[i].fn != NULL ? keys[i].fn(u)
-			                          : keys[i].pass;
-	return UI_REDRAW;
-}
-
-enum ui_action
-ui_read_key(struct ui *u)
-{
-	int key;
-
-	if (u == NULL || !u->open || u->ended)
-		return UI_NONE;
-	key = wgetch(stdscr);
-	if (key == ERR)
-		return UI_NONE;
-	return ui_handle_key(u, key);
 }
 
 /* ---- drawing ---- */
@@ -1356,87 +650,7 @@ draw_more(const struct ui *u, const struct table *t, int cols)
 	    "(Up/Down scrolls)",
 	    u->utf8 ? "\u25b2 " : "^ ", t->above, t->above == 1 ? "" : "s",
 	    u->utf8 ? "\u25bc " : "v ", t->below);
-	put_attr(u, t->y_end, 0, cols - 1, buf, A_DIM);
-}
-
-/* Rows of the target list at this height: a title and up to
- * LIST_MAX_ROWS - 1 targets, a third of the screen at most. */
-static int
-list_rows(size_t n, int rows)
-{
-	int r = (rows - 10) / 3;
-
-	if (n < 2)
-		return 0;
-	if (r > LIST_MAX_ROWS)
-		r = LIST_MAX_ROWS;
-	if (r > (int)n + 1)
-		r = (int)n + 1;
-	return r < 2 ? 2 : r;
-}
-
-/* One target: number, name, hops, destination Loss% and Avg, verdict. */
-static void
-draw_target_line(struct ui *u, int y, int cols, size_t i,
-    const struct ui_target *t, bool sel)
-{
-	const struct path *p = t->path;
-	int last = path_last_ttl(p), namew = cols / 4 < 16 ? 16 : cols / 4;
-	const struct hop *h = path_hop(p, p->dest_ttl > 0 ? p->dest_ttl : last);
-	char buf[VERDICT_TEXT_LEN + 64], num[48], v[VERDICT_TEXT_LEN];
-	int x;
-
-	verdict_path(p, &u->vd_row);
-	verdict_describe(&u->vd_row, p, v, sizeof(v));
-	snprintf(buf, sizeof(buf), "%c%4zu ", sel ? '>' : ' ', i + 1);
-	x = put_attr(u, y, 0, cols, buf, sel ? A_REVERSE : 0);
-	x += put_attr(
-	    u, y, x, namew, t->name, sel ? A_REVERSE | A_BOLD : A_BOLD);
-	x = 6 + namew;
-	if (h != NULL && h->st.received > 0)
-		snprintf(num, sizeof(num), " %3d%s %6.1f%% %7.1f  ", last,
-		    p->dest_ttl > 0 ? " " : "?", stats_loss_pct(&h->st),
-		    stats_avg_ns(&h->st) / 1e6);
-	else if (h != NULL && h->st.sent > 0)
-		snprintf(num, sizeof(num), " %3d%s %6.1f%% %7s  ", last,
-		    p->dest_ttl > 0 ? " " : "?", stats_loss_pct(&h->st), "-");
-	else
-		snprintf(num, sizeof(num), " %4s %7s %7s  ", "-", "-", "-");
-	if (x < cols)
-		x += put_text(u, y, x, cols - x, num);
-	if (x < cols)
-		put_attr(u, y, x, cols - x, v,
-		    u->vd_row.kind == VERDICT_FORWARD ? A_BOLD : 0);
-}
-
-/* The target list: a title, then a window of targets holding sel. */
-static void
-draw_targets(struct ui *u, const struct ui_header *h, int cols)
-{
-	int shown = u->list_rows - 1, y = ROW_TABLE_HEAD - 1 - u->list_rows;
-	size_t first = 0, n = h->ntargets, sel = h->sel_target;
-	char title[160];
-	int namew = cols / 4 < 16 ? 16 : cols / 4, x;
-
-	if (sel >= (size_t)shown / 2)
-		first = sel - (size_t)shown / 2;
-	if (first + (size_t)shown > n)
-		first = n - (size_t)shown;
-	snprintf(title, sizeof(title), "  # %-*s", namew, "Target");
-	x = put_attr(u, y, 0, cols, title, A_BOLD);
-	snprintf(title, sizeof(title), " Hops   Loss%%     Avg  Loss verdict");
-	if (6 + namew < cols)
-		put_attr(u, y, 6 + namew, cols - 6 - namew, title, A_BOLD);
-	(void)x;
-	for (int k = 0; k < shown; k++)
-		draw_target_line(u, y + 1 + k, cols, first + (size_t)k,
-		    &h->targets[first + (size_t)k], first + (size_t)k == sel);
-	if (n > (size_t)shown) {
-		snprintf(title, sizeof(title), "%zu-%zu of %zu (Tab, S-Tab)",
-		    first + 1, first + (size_t)shown, n);
-		put_right(u, y, cols - (int)strlen(title) - 1,
-		    (int)strlen(title), title);
-	}
+	ui_put_attr(u, t->y_end, 0, cols - 1, buf, A_DIM);
 }
 
 /* Header, table (or history), details panel, status line. */
@@ -1448,10 +662,11 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	int ttl;
 
 	u->event[0] = '\0';
-	u->list_rows =
-	    h != NULL && h->targets != NULL ? list_rows(h->ntargets, rows) : 0;
+	u->list_rows = h != NULL && h->targets != NULL
+	                   ? ui_list_rows(h->ntargets, rows)
+	                   : 0;
 	if (u->list_rows > 0)
-		draw_targets(u, h, cols);
+		ui_draw_targets(u, h, cols);
 	if (p != NULL) {
 		verdict_path(p, &u->vd);
 		verdict_latest_event(p, u->event, sizeof(u->event));
@@ -1461,7 +676,7 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	draw_status(u, rows, cols);
 	if (p == NULL)
 		return;
-	draw_summary(u, p, cols);
+	ui_draw_summary(u, p, cols);
 	u->first_ttl = p->first_ttl;
 	u->last_ttl = path_last_ttl(p);
 	if (u->sel_ttl != 0 && u->sel_ttl < u->first_ttl)
@@ -1479,14 +694,14 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 	t.skip = table_skip(u, p, t.y_end - t.y);
 	draw_table_head(u, &t.l);
 	if (u->history)
-		draw_history(u, &t);
+		ui_draw_history(u, &t);
 	for (ttl = p->first_ttl; !u->history && ttl <= u->last_ttl; ttl++)
 		draw_hop(u, &t, ttl);
 	draw_more(u, &t, cols);
 	if (u->panel == PANEL_DETAILS)
-		draw_details(u, p, n, rows, cols);
+		ui_draw_details(u, p, n, rows, cols);
 	if (u->panel == PANEL_EVENTS)
-		draw_events(u, p, rows, cols);
+		ui_draw_events(u, p, rows, cols);
 }
 
 void
@@ -1506,7 +721,7 @@ ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
 	if (cols < MIN_COLS || rows < MIN_ROWS)
 		draw_too_small(u, rows, cols);
 	else if (u->panel == PANEL_HELP) {
-		draw_help(u, rows, cols);
+		ui_draw_help(u, rows, cols);
 		draw_status(u, rows, cols);
 	} else
 		draw_main(u, p, h, n, rows, cols);
