@@ -9,6 +9,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hoptop/packet.h"
@@ -724,4 +725,13 @@ packet_parse_l4(int family, int ipproto, const struct haddr *src,
 	if (src != NULL)
 		out->src = *src;
 	return parse_transport(family, (uint8_t)ipproto, msg, len, out, why);
+}
+
+const char *
+packet_mpls_text(const struct mpls_label *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "[MPLS: Lbl %u TC %u S %u TTL %u]",
+	    (unsigned)l->label, (unsigned)l->tc, (unsigned)l->s,
+	    (unsigned)l->ttl);
+	return buf;
 }

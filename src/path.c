@@ -440,6 +440,13 @@ path_hop(const struct path *p, int ttl)
 	return &p->hops[ttl];
 }
 
+double
+hop_share_pct(const struct hop *h, const struct responder *r)
+{
+	return h->st.received > 0 ? 100.0 * r->st.received / h->st.received
+	                          : 0.0;
+}
+
 const struct responder *
 hop_main_responder(const struct hop *h)
 {

@@ -132,11 +132,7 @@ json_responder(const struct hop *h, const struct responder *r,
 	}
 	json_ident(o, r, v, bad);
 	put(o, "received", json_integer(r->st.received), bad);
-	put(o, "share_pct",
-	    json_real(h->st.received > 0
-	                  ? 100.0 * r->st.received / h->st.received
-	                  : 0.0),
-	    bad);
+	put(o, "share_pct", json_real(hop_share_pct(h, r)), bad);
 	json_times(o, &r->st, false, bad);
 	for (int f = 0; flows != NULL && f < 64; f++)
 		if (r->flows & (UINT64_C(1) << f))

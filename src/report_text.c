@@ -198,11 +198,11 @@ text_mpls(FILE *f, const struct row *rw)
 {
 	const struct mpls_stack *s = &rw->r->mpls;
 
+	char buf[PACKET_MPLS_TEXT];
+
 	for (int i = 0; i < s->n && i < MPLS_MAX_LABELS; i++)
-		fprintf(f, "%*s[MPLS: Lbl %u TC %u S %u TTL %u]\n",
-		    rw->index > 0 ? 11 : 7, "", (unsigned)s->l[i].label,
-		    (unsigned)s->l[i].tc, (unsigned)s->l[i].s,
-		    (unsigned)s->l[i].ttl);
+		fprintf(f, "%*s%s\n", rw->index > 0 ? 11 : 7, "",
+		    packet_mpls_text(&s->l[i], buf, sizeof(buf)));
 }
 
 static void
@@ -388,9 +388,7 @@ md_row(FILE *f, const struct row *rw, const struct report_meta *m,
 	fputs(rw->index > 0 ? " ↳ " : " ", f);
 	md_text(f, report_host_text(v, rw->r, host, sizeof(host)));
 	for (int i = 0; m->show_mpls && s != NULL && i < s->n; i++)
-		fprintf(f, " [MPLS: Lbl %u TC %u S %u TTL %u]",
-		    (unsigned)s->l[i].label, (unsigned)s->l[i].tc,
-		    (unsigned)s->l[i].s, (unsigned)s->l[i].ttl);
+		fprintf(f, " %s", packet_mpls_text(&s->l[i], val, sizeof(val)));
 	fputs(" |", f);
 	for (int i = 0; i < ncols; i++)
 		fprintf(f, " %s |", report_cell(cols[i], rw, val, sizeof(val)));

@@ -477,9 +477,8 @@ draw_mpls(const struct ui *u, struct table *t, const struct mpls_stack *m)
 		y = ui_next_row(t);
 		if (y < 0)
 			continue;
-		snprintf(buf, sizeof(buf), "[MPLS: Lbl %u TC %u S %u TTL %u]",
-		    m->l[i].label, m->l[i].tc, m->l[i].s, m->l[i].ttl);
-		ui_put_text(u, y, t->l.hostx + 2, t->l.hostw - 2, buf);
+		ui_put_text(u, y, t->l.hostx + 2, t->l.hostw - 2,
+		    packet_mpls_text(&m->l[i], buf, sizeof(buf)));
 	}
 }
 
@@ -508,8 +507,7 @@ draw_responder(const struct ui *u, struct table *t, int y, const struct hop *h,
 	char host[512], share[16];
 	int x = t->l.hostx, sw;
 
-	snprintf(share, sizeof(share), "  (%.0f%%)",
-	    h->st.received ? 100.0 * r->st.received / h->st.received : 0.0);
+	snprintf(share, sizeof(share), "  (%.0f%%)", hop_share_pct(h, r));
 	names_format(t->n, u->names, &r->addr, host, sizeof(host));
 	ui_draw_asn(u, t, y, &r->addr);
 	x += ui_put_text(u, y, x, t->l.hostw, u->utf8 ? "\u21b3 " : "`- ");
@@ -564,6 +562,21 @@ draw_ping_tag(
 	ui_put_attr(u, y, l->hostx + l->hostw - w - 1, w + 1, tag, A_BOLD);
 }
 
+/* Row y's "NN." and host field: responder m's name or address, or "???". */
+void
+ui_draw_hop_name(const struct ui *u, struct table *t, int y, int ttl,
+    const struct responder *m)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%3d.", ttl);
+	mvaddstr(y, 0, buf);
+	ui_draw_asn(u, t, y, m ? &m->addr : NULL);
+	if (m != NULL)
+		names_format(t->n, u->names, &m->addr, buf, sizeof(buf));
+	ui_put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
+}
+
 /* A hop: its line, its MPLS labels, then its other responders. */
 static void
 draw_hop(const struct ui *u, struct table *t, int ttl)
@@ -571,17 +584,10 @@ draw_hop(const struct ui *u, struct table *t, int ttl)
 	const struct hop *h = path_hop(t->p, ttl);
 	const struct responder *m = h ? hop_current_responder(h) : NULL;
 	int idx[HOP_MAX_RESPONDERS], i, n, y = ui_next_row(t);
-	char buf[512];
 
 	ui_count_hidden(t, y);
 	if (y >= 0) {
-		snprintf(buf, sizeof(buf), "%3d.", ttl);
-		mvaddstr(y, 0, buf);
-		ui_draw_asn(u, t, y, m ? &m->addr : NULL);
-		if (m != NULL)
-			names_format(
-			    t->n, u->names, &m->addr, buf, sizeof(buf));
-		ui_put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
+		ui_draw_hop_name(u, t, y, ttl, m);
 		if (h != NULL)
 			draw_cells(u, &t->l, y, &h->st, false);
 		if (h != NULL)

@@ -121,13 +121,7 @@ ui_draw_history(const struct ui *u, struct table *t)
 		}
 		h = path_hop(t->p, ttl);
 		m = h ? hop_main_responder(h) : NULL;
-		snprintf(buf, sizeof(buf), "%3d.", ttl);
-		mvaddstr(y, 0, buf);
-		ui_draw_asn(u, t, y, m ? &m->addr : NULL);
-		if (m != NULL)
-			names_format(
-			    t->n, u->names, &m->addr, buf, sizeof(buf));
-		ui_put_text(u, y, t->l.hostx, t->l.hostw, m ? buf : "???");
+		ui_draw_hop_name(u, t, y, ttl, m);
 		draw_strip(u, &s, y, h);
 		if (ttl == u->sel_ttl)
 			mvchgat(
@@ -199,10 +193,8 @@ detail_numbers(
 		if (i != 0 || o >= len)
 			continue;
 		if (r != NULL)
-			snprintf(cell, sizeof(cell), "%.1f%%",
-			    h->st.received
-			        ? 100.0 * r->st.received / h->st.received
-			        : 0.0);
+			snprintf(
+			    cell, sizeof(cell), "%.1f%%", hop_share_pct(h, r));
 		o += (size_t)snprintf(
 		    buf + o, len - o, "%6s ", r ? cell : "Share");
 	}
@@ -231,6 +223,7 @@ detail_responder(const struct ui *u, struct box *b, const struct namer *n,
 {
 	char buf[TEXT_MAX], host[512], flows[256], as[32] = "";
 	const struct mpls_label *l;
+	char mp[PACKET_MPLS_TEXT];
 	uint32_t asn;
 	int i;
 
@@ -245,9 +238,8 @@ detail_responder(const struct ui *u, struct box *b, const struct namer *n,
 	box_line(u, b, buf, 0);
 	for (i = 0; i < r->mpls.n && i < MPLS_MAX_LABELS; i++) {
 		l = &r->mpls.l[i];
-		snprintf(buf, sizeof(buf),
-		    "      [MPLS: Lbl %u TC %u S %u TTL %u]", l->label, l->tc,
-		    l->s, l->ttl);
+		snprintf(buf, sizeof(buf), "      %s",
+		    packet_mpls_text(l, mp, sizeof(mp)));
 		box_line(u, b, buf, 0);
 	}
 }

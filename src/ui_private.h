@@ -96,6 +96,8 @@ int ui_next_row(struct table *t);
 void ui_draw_asn(
     const struct ui *u, const struct table *t, int y, const struct haddr *a);
 int ui_sort_responders(const struct hop *h, int *idx);
+void ui_draw_hop_name(const struct ui *u, struct table *t, int y, int ttl,
+    const struct responder *m);
 void ui_draw_history(const struct ui *u, struct table *t);
 void ui_draw_details(const struct ui *u, const struct path *p,
     const struct namer *n, int rows, int cols);

@@ -127,6 +127,10 @@ ssize_t packet_build_ip(const struct probe_spec *ps, uint8_t ttl,
  * *why set to a static reason (truncated, bad length, not ICMP, ...).
  * A well-formed packet that answers no probe kind returns 0 with PKT_OTHER.
  */
+#define PACKET_MPLS_TEXT 64 /* enough for packet_mpls_text() */
+/* "[MPLS: Lbl 16004 TC 0 S 1 TTL 1]" (mtr's form) into buf; returns buf. */
+const char *packet_mpls_text(const struct mpls_label *l, char *buf, size_t len);
+
 int packet_parse_ip(
     const uint8_t *pkt, size_t len, struct pkt_reply *out, const char **why);
 /*

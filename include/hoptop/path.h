@@ -175,6 +175,8 @@ const struct hop *path_hop(const struct path *p, int ttl);
 /* The responder with the most replies at a hop (the first on a tie), or
  * NULL if none. */
 const struct responder *hop_main_responder(const struct hop *h);
+/* r's share of the hop's replies, in percent (0 when the hop has none). */
+double hop_share_pct(const struct hop *h, const struct responder *r);
 /* The i-th most recent event (0 = newest), or NULL past the
  * min(nevents, PATH_MAX_EVENTS) the ring holds. Events new since a reader
  * last saw n of them: i in 0 .. nevents - n - 1. */
