@@ -6,13 +6,13 @@
 #include <stddef.h>
 
 #include "hoptop/packet.h"
+#include "hoptop/transport.h"
 
 /* TARGETs on the command line; more go in a file (-F). */
 #define CLI_MAX_TARGETS 64
 
 enum run_mode { MODE_MONITOR = 0, MODE_REPORT, MODE_ONCE };
 enum report_format { FMT_TEXT = 0, FMT_JSON, FMT_CSV, FMT_MARKDOWN };
-enum net_method { METHOD_AUTO = 0, METHOD_RAW, METHOD_UNPRIV };
 
 struct options {
 	enum run_mode mode;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hoptop/names.h"
 #include "hoptop/stats.h"
 
 enum col_id {
@@ -65,5 +66,16 @@ const char *column_format(
 /* Whether the column has a known value for s (its text is not ""). Lets
  * JSON write null instead of 0 for a hop that never answered. */
 bool column_has_value(enum col_id id, const struct stats *s);
+
+/*
+ * What a front shows (the screen, a report, a snapshot): how hosts are
+ * named and which columns, in order.
+ */
+struct report_view {
+	const struct namer *namer; /* may be NULL */
+	enum name_mode mode;
+	const enum col_id *cols; /* NULL = column_set_default */
+	int ncols;
+};
 
 #endif

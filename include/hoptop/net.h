@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 
-#include "hoptop/cli.h"
 #include "hoptop/transport.h"
 
 struct net_prep;

@@ -33,13 +33,6 @@ struct report_meta {
 	bool show_mpls, show_asn;
 };
 
-struct report_view {
-	const struct namer *namer; /* may be NULL */
-	enum name_mode mode;
-	const enum col_id *cols; /* NULL = column_set_default */
-	int ncols;
-};
-
 /* Each returns 0, or -1 with errno if writing failed. */
 int report_write_text(FILE *f, const struct path *p,
     const struct report_meta *m, const struct report_view *v);

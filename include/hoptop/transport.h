@@ -16,6 +16,9 @@
 #include "hoptop/addr.h"
 #include "hoptop/packet.h"
 
+/* Which kind of socket a real transport uses (net.h; -u/--unprivileged). */
+enum net_method { METHOD_AUTO = 0, METHOD_RAW, METHOD_UNPRIV };
+
 struct probe {
 	uint16_t seq;  /* 1..PACKET_SEQ_MAX */
 	uint16_t flow; /* 0..flows-1 */

@@ -13,7 +13,7 @@
 
 #include "hoptop/names.h"
 #include "hoptop/path.h"
-#include "hoptop/report.h"
+#include "hoptop/column.h"
 
 enum ui_action {
 	UI_NONE = 0,    /* no key was waiting: stop calling ui_read_key */
