@@ -13,6 +13,7 @@
  * sockets are non-blocking, so a slow or hostile client waits in the
  * select() like any other fd and never holds up a probe.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -28,6 +29,81 @@
 #include "hoptop/metrics.h"
 #include "hoptop/verdict.h"
 #include "hoptop/xmalloc.h"
+
+/*
+ * libmicrohttpd is loaded when --metrics asks for it (dlopen), not linked:
+ * it brings GnuTLS and its libraries along, about 2.4 MB of resident
+ * memory that a run without --metrics does not need. The calls below go
+ * through these pointers, typed from the library's own header.
+ */
+#ifndef HOPTOP_MHD_SONAME
+#define HOPTOP_MHD_SONAME "libmicrohttpd.so.12"
+#endif
+static struct {
+	void *lib;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_create_response_from_buffer)
+	    *create_response_from_buffer;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_get_fdset2) *get_fdset2;
+	__typeof__(MHD_get_timeout) *get_timeout;
+	__typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_run_from_select) *run_from_select;
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+} mhd;
+
+#define MHD_add_response_header         (*mhd.add_response_header)
+#define MHD_create_response_from_buffer (*mhd.create_response_from_buffer)
+#define MHD_destroy_response            (*mhd.destroy_response)
+#define MHD_get_fdset2                  (*mhd.get_fdset2)
+#define MHD_get_timeout                 (*mhd.get_timeout)
+#define MHD_lookup_connection_value     (*mhd.lookup_connection_value)
+#define MHD_queue_response              (*mhd.queue_response)
+#define MHD_run_from_select             (*mhd.run_from_select)
+#define MHD_start_daemon                (*mhd.start_daemon)
+#define MHD_stop_daemon                 (*mhd.stop_daemon)
+
+/* Loads the library once; 0, or -1 with a message naming the package. */
+static int
+load_mhd(char *err, size_t errlen)
+{
+	static const char *const names[] = {"MHD_add_response_header",
+	    "MHD_create_response_from_buffer", "MHD_destroy_response",
+	    "MHD_get_fdset2", "MHD_get_timeout", "MHD_lookup_connection_value",
+	    "MHD_queue_response", "MHD_run_from_select", "MHD_start_daemon",
+	    "MHD_stop_daemon"};
+	void **slot[] = {(void **)&mhd.add_response_header,
+	    (void **)&mhd.create_response_from_buffer,
+	    (void **)&mhd.destroy_response, (void **)&mhd.get_fdset2,
+	    (void **)&mhd.get_timeout, (void **)&mhd.lookup_connection_value,
+	    (void **)&mhd.queue_response, (void **)&mhd.run_from_select,
+	    (void **)&mhd.start_daemon, (void **)&mhd.stop_daemon};
+	const char *why;
+
+	if (mhd.lib != NULL)
+		return 0;
+	if ((mhd.lib = dlopen(HOPTOP_MHD_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		why = dlerror();
+		snprintf(err, errlen,
+		    "--metrics: cannot load %s (%s): install libmicrohttpd12",
+		    HOPTOP_MHD_SONAME, why != NULL ? why : "not found");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((*slot[i] = dlsym(mhd.lib, names[i])) == NULL) {
+			snprintf(err, errlen,
+			    "--metrics: %s has no %s: install libmicrohttpd12",
+			    HOPTOP_MHD_SONAME, names[i]);
+			dlclose(mhd.lib);
+			mhd.lib = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* Limits of the HTTP server (a scrape is one small GET). */
 #define CONN_LIMIT     64    /* connections at once */
@@ -651,8 +727,11 @@ metrics_open(const struct haddr *addr, unsigned port, const char *version,
 {
 	struct metrics_server *m;
 	char ip[ADDR_STRLEN];
-	int fd = listen_on(addr, port);
+	int fd;
 
+	if (load_mhd(err, errlen) == -1)
+		return NULL;
+	fd = listen_on(addr, port);
 	addr_str(addr, ip, sizeof(ip));
 	if (fd == -1) {
 		snprintf(err, errlen,
