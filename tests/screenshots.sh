@@ -8,7 +8,8 @@
 # with DejaVu Sans Mono on a dark background) and renders that with headless
 # chromium. Shots: demo-table, demo-jitter, demo-help, demo-details (the
 # ECMP hop, with --flows 8 so its responders show), demo-history,
-# demo-verdict (tests/data/scenarios/fwdloss.json: both kinds of loss).
+# demo-verdict (tests/data/scenarios/fwdloss.json: both kinds of loss),
+# demo-targets (four scenarios at once), demo-replay (a recorded run).
 # As root, with tests/integration/lab.sh: chain-table too (a real chain of
 # namespaces, prefix "e2eshot"; removed afterwards). Needs tmux, aha,
 # chromium, python3. Nothing leaves the machine.
@@ -154,6 +155,30 @@ if e2e_wait_for '^Loss: forwarding loss .* from hop 6' 30; then
 	shot demo-verdict
 else
 	e2e_fail "verdict: no forwarding-loss verdict"
+fi
+e2e_kill
+
+# ---- several targets: the target list over the selected target's hops ----
+sc=$HOPTOP_SRC/tests/data/scenarios
+e2e_start $COLS $ROWS "$HOPTOP --demo $sc/demo.json $sc/fwdloss.json $sc/ecmp.json $sc/v6.json -i 0.2"
+if e2e_wait_for 'fwdloss' 10; then
+	sleep 6
+	e2e_keys Tab
+	sleep 1
+	shot demo-targets
+else
+	e2e_fail "targets: no target list"
+fi
+e2e_kill
+
+# ---- a replay of a recorded run: REPLAY and the recorded clock ----
+"$HOPTOP" --demo -r -c 30 -i 0.2 --record "$E2E_TMP/shot.rec" >/dev/null 2>&1
+e2e_start $COLS $ROWS "$HOPTOP --replay $E2E_TMP/shot.rec"
+if e2e_wait_for 'REPLAY' 10; then
+	sleep 3
+	shot demo-replay
+else
+	e2e_fail "replay: no REPLAY header"
 fi
 e2e_kill
 
