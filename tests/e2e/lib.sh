@@ -337,3 +337,34 @@ e2e_poll_fn() {
 		sleep 0.05
 	done
 }
+
+# e2e_one_line STATUS REGEX ARGS...: hoptop ARGS exits STATUS, prints
+# nothing on stdout and one line on stderr matching REGEX.
+e2e_one_line() {
+	local want="$1" re="$2" rc out="$E2E_TMP/one_line.out" err="$E2E_TMP/one_line.err"
+	shift 2
+	timeout 10 "$HOPTOP" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+	e2e_check "'$*': exit $want ($rc)" [ "$rc" = "$want" ]
+	e2e_check "'$*': nothing on stdout" [ ! -s "$out" ]
+	e2e_check "'$*': one line on stderr" [ "$(wc -l <"$err")" = 1 ]
+	e2e_check "'$*': says /$re/" grep -Eq -- "$re" "$err"
+	e2e_log "   stderr: $(head -c 200 "$err")"
+}
+
+# e2e_as_user CMD...: runs CMD without privilege (as nobody under root).
+e2e_as_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# e2e_need_setpriv: exit 77 (skipped) when root has no setpriv to drop to.
+e2e_need_setpriv() {
+	if [ "$(id -u)" -eq 0 ] && ! command -v setpriv >/dev/null 2>&1; then
+		e2e_log "SKIP: running as root and setpriv is missing"
+		exit 77
+	fi
+}

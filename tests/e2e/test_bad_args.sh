@@ -14,28 +14,15 @@ d="$E2E_TMP/args"
 mkdir -p "$d"
 : >"$d/afile"
 
-# one_line STATUS REGEX ARGS...: exit STATUS, nothing on stdout, one line on
-# stderr matching REGEX.
-one_line() {
-	local want="$1" re="$2" rc
-	shift 2
-	timeout 10 "$HOPTOP" "$@" >"$d/out" 2>"$d/err" </dev/null
-	rc=$?
-	e2e_check "'$*': exit $want ($rc)" [ "$rc" = "$want" ]
-	e2e_check "'$*': nothing on stdout" [ ! -s "$d/out" ]
-	e2e_check "'$*': one line on stderr" [ "$(wc -l <"$d/err")" = 1 ]
-	e2e_check "'$*': says /$re/" grep -Eq -- "$re" "$d/err"
-	e2e_log "   stderr: $(head -c 200 "$d/err")"
-}
 
-one_line 2 '--demo takes no TARGET' --demo 192.0.2.1
-one_line 2 '--demo takes no TARGET' --demo -r -c 1 host.example
-one_line 2 '--once runs one cycle' --demo --once -c 5
-one_line 2 '--once runs one cycle' -c 5 --once 192.0.2.1
-one_line 2 'empty TARGET' ""
-one_line 2 'empty TARGET' -r -c 1 -- ""
-one_line 2 '-o: .*No such file' --demo -o "$d/missing"
-one_line 2 '-o: .*not a directory' --demo -r -c 1 -o "$d/afile"
+e2e_one_line 2 '--demo takes no TARGET' --demo 192.0.2.1
+e2e_one_line 2 '--demo takes no TARGET' --demo -r -c 1 host.example
+e2e_one_line 2 '--once runs one cycle' --demo --once -c 5
+e2e_one_line 2 '--once runs one cycle' -c 5 --once 192.0.2.1
+e2e_one_line 2 'empty TARGET' ""
+e2e_one_line 2 'empty TARGET' -r -c 1 -- ""
+e2e_one_line 2 '-o: .*No such file' --demo -o "$d/missing"
+e2e_one_line 2 '-o: .*not a directory' --demo -r -c 1 -o "$d/afile"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	mkdir -m 700 "$d/rootonly"
 	timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups \
@@ -52,8 +39,8 @@ fi
 	head -c $((30 * 1024 * 1024)) /dev/zero | tr '\0' '0' | sed 's/0/0,/g'
 	printf '0]}'
 } >"$d/big.json"
-one_line 1 'too big' --demo="$d/big.json" -r -c 1
-one_line 1 'too big' --demo=/dev/zero -r -c 1
+e2e_one_line 1 'too big' --demo="$d/big.json" -r -c 1
+e2e_one_line 1 'too big' --demo=/dev/zero -r -c 1
 if [ -x /usr/bin/time ]; then
 	/usr/bin/time -f '%M' -o "$d/rss" "$HOPTOP" --demo="$d/big.json" -r -c 1 \
 		>/dev/null 2>&1

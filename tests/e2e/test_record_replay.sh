@@ -20,17 +20,7 @@ mkdir "$E2E_TMP/w" && cd "$E2E_TMP/w" || exit 1
 [ "$(id -u)" -eq 0 ] && chown 65534:65534 .
 scen="$HOPTOP_SRC/tests/data/scenarios"
 
-as_user() {
-	if [ "$(id -u)" -eq 0 ]; then
-		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
-	else
-		"$@"
-	fi
-}
-if [ "$(id -u)" -eq 0 ] && ! command -v setpriv >/dev/null 2>&1; then
-	e2e_log "SKIP: running as root and setpriv is missing"
-	exit 77
-fi
+e2e_need_setpriv
 for tool in python3 gzip zcat; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		e2e_log "SKIP: $tool is not installed"
@@ -42,7 +32,7 @@ done
 run() {
 	local name="$1"
 	shift
-	as_user timeout 60 "$HOPTOP" "$@" >"$name.out" 2>"$name.err"
+	e2e_as_user timeout 60 "$HOPTOP" "$@" >"$name.out" 2>"$name.err"
 	echo $? >"$name.rc"
 }
 rc() { cat "$1.rc"; }
@@ -194,7 +184,7 @@ for f in text.txt text.gz empty.gz "$scen/demo.json" newer.gz damaged.gz missing
 		e2e_fail "--replay $f: status $(rc bad), stdout $(wc -c <bad.out) bytes, $(cat bad.err)"
 	fi
 done
-if grep -q 'newer' <(as_user "$HOPTOP" --replay newer.gz -r 2>&1); then
+if grep -q 'newer' <(e2e_as_user "$HOPTOP" --replay newer.gz -r 2>&1); then
 	e2e_pass "a newer format is named as such"
 else
 	e2e_fail "a newer format is not named as such"

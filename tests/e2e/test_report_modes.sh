@@ -10,30 +10,19 @@ e2e_init notmux
 e2e_demo_facts
 cd "$E2E_TMP" || exit 1
 
-# as_user CMD...: runs CMD without privilege.
-as_user() {
-	if [ "$(id -u)" -eq 0 ]; then
-		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
-	else
-		"$@"
-	fi
-}
-if [ "$(id -u)" -eq 0 ] && ! command -v setpriv >/dev/null 2>&1; then
-	e2e_log "SKIP: running as root and setpriv is missing"
-	exit 77
-fi
-if [ "$(id -u)" -eq 0 ] && ! as_user "$HOPTOP" --version >/dev/null 2>&1; then
+e2e_need_setpriv
+if [ "$(id -u)" -eq 0 ] && ! e2e_as_user "$HOPTOP" --version >/dev/null 2>&1; then
 	e2e_fail "user nobody cannot run $HOPTOP (check directory permissions)"
 	e2e_finish
 fi
-e2e_log "running hoptop as uid $(as_user id -u)"
+e2e_log "running hoptop as uid $(e2e_as_user id -u)"
 
 # run NAME ARGS...: hoptop ARGS as the user; out/err/rc in $E2E_TMP/NAME.*
 run() {
 	local name="$1" t0
 	shift
 	t0=$(e2e_ms)
-	as_user timeout 30 "$HOPTOP" "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err"
+	e2e_as_user timeout 30 "$HOPTOP" "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err"
 	echo $? >"$E2E_TMP/$name.rc"
 	e2e_log "   hoptop $* -> status $(cat "$E2E_TMP/$name.rc") in $(($(e2e_ms) - t0)) ms"
 }

@@ -14,40 +14,27 @@ d="$E2E_TMP/targets"
 mkdir -p "$d"
 sc="$HOPTOP_SRC/tests/data/scenarios"
 
-# one_line STATUS REGEX ARGS...: exit STATUS, nothing on stdout, one line on
-# stderr matching REGEX.
-one_line() {
-	local want="$1" re="$2" rc
-	shift 2
-	timeout 10 "$HOPTOP" "$@" >"$d/out" 2>"$d/err" </dev/null
-	rc=$?
-	e2e_check "'$*': exit $want ($rc)" [ "$rc" = "$want" ]
-	e2e_check "'$*': nothing on stdout" [ ! -s "$d/out" ]
-	e2e_check "'$*': one line on stderr" [ "$(wc -l <"$d/err")" = 1 ]
-	e2e_check "'$*': says /$re/" grep -Eq -- "$re" "$d/err"
-	e2e_log "   stderr: $(head -c 200 "$d/err")"
-}
 
 # -F: a missing file, an empty one, comments only, two words on a line, a
 # control character.
-one_line 2 "^hoptop: -F $d/none: No such file or directory \(give a readable file\)$" \
+e2e_one_line 2 "^hoptop: -F $d/none: No such file or directory \(give a readable file\)$" \
 	-r -F "$d/none"
 : >"$d/empty"
-one_line 2 "^hoptop: -F $d/empty: no target in the file \(one a line; # starts a comment\)$" \
+e2e_one_line 2 "^hoptop: -F $d/empty: no target in the file \(one a line; # starts a comment\)$" \
 	-r -F "$d/empty"
 printf '# only\n\n  # comments\n' >"$d/comments"
-one_line 2 "no target in the file" -r -F "$d/comments"
+e2e_one_line 2 "no target in the file" -r -F "$d/comments"
 printf '# list\n10.202.0.1\n10.202.0.2 10.202.0.3\n' >"$d/two"
-one_line 2 "^hoptop: $d/two:3: more than one target on the line \(one a line; # starts a comment\)$" \
+e2e_one_line 2 "^hoptop: $d/two:3: more than one target on the line \(one a line; # starts a comment\)$" \
 	-r -F "$d/two"
 printf 'ok\nx\033[2Jy\n' >"$d/ctrl"
-one_line 2 "^hoptop: $d/ctrl:2: a control character in the target" -r -F "$d/ctrl"
+e2e_one_line 2 "^hoptop: $d/ctrl:2: a control character in the target" -r -F "$d/ctrl"
 # a target of the wrong family names its line (no probe is sent)
 printf '10.202.0.1\n\n# v6\nfd00:201::1\n' >"$d/mixed"
-one_line 1 "cannot resolve 'fd00:201::1'.*\($d/mixed:4\)$" -n -r -c 1 -F "$d/mixed"
-one_line 1 "'10.202.0.1' and '10.202.0.1' are both 10.202.0.1 \(give each target once\)" \
+e2e_one_line 1 "cannot resolve 'fd00:201::1'.*\($d/mixed:4\)$" -n -r -c 1 -F "$d/mixed"
+e2e_one_line 1 "'10.202.0.1' and '10.202.0.1' are both 10.202.0.1 \(give each target once\)" \
 	-n -r -c 1 10.202.0.1 10.202.0.1
-one_line 2 "--demo takes no TARGET: 'host'" --demo "$sc/ecmp.json" host
+e2e_one_line 2 "--demo takes no TARGET: 'host'" --demo "$sc/ecmp.json" host
 
 # --demo with three scenarios (the built-in one first) from the command
 # line and from a file with comments.
