@@ -17,6 +17,15 @@ clock_mono_ns(void)
 }
 
 int64_t
+clock_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return ts_ns(&ts);
+}
+
+int64_t
 clock_real_ns(void)
 {
 	struct timespec ts;

@@ -914,7 +914,8 @@ ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns)
 	if (!u->drawn)
 		return now_ns;
 	soon = u->drawn_ns + (int64_t)u->cfg.min_redraw_ms * NS_PER_MS;
-	real = clock_real_ns();
+	/* the clock the header shows is time(NULL)'s: the same seconds */
+	real = clock_wall_ns();
 	if (dirty || real / NS_PER_S != (int64_t)u->drawn_wall_s)
 		due = soon;
 	else

@@ -38,6 +38,10 @@ clock_now(const struct hclock *c)
 int64_t clock_mono_ns(void);
 /* CLOCK_REALTIME in ns. */
 int64_t clock_real_ns(void);
+/* The wall clock time(NULL) reads (CLOCK_REALTIME_COARSE), in ns: its
+ * seconds always agree with time(NULL)'s, which CLOCK_REALTIME's can lead
+ * by up to a tick near a second boundary. */
+int64_t clock_wall_ns(void);
 /* Nearest of two deadlines (CLOCK_NEVER = none). */
 static inline int64_t
 clock_min(int64_t a, int64_t b)
