@@ -2,7 +2,9 @@
 # Every way in, against a 5-hop chain of real routers: ICMP, UDP and TCP over
 # IPv4 and IPv6 as root (raw sockets), and the unprivileged methods (ping
 # sockets, UDP with IP_RECVERR) as user nobody, must all list the same hops
-# and reach the destination. The report names the method used.
+# and reach the destination. The report names the method used, and the send
+# clock: on Linux 6.13+ (SCM_TS_OPT_ID) every method's probes carry the
+# kernel's send stamps ("send_clock": "kernel"), elsewhere "user".
 # Needs root (exit 77 otherwise).
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "test_protocols: needs root: skipped"; exit 77; }
@@ -20,9 +22,11 @@ check() {
 	if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
 }
 
-# JSON report: the expected hops in order, all answered, the method named.
+# JSON report: the expected hops in order, all answered, the method named,
+# the send clock the kernel can give.
+clock=$(uname -r | awk -F'[.-]' '{ print ($1 > 6 || ($1 == 6 && $2 >= 13)) ? "kernel" : "user" }')
 json_ok() { # FILE WANT_FILE CYCLES METHOD_REGEX
-	python3 - "$@" <<'PY'
+	python3 - "$@" "$clock" <<'PY'
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 want = open(sys.argv[2]).read().split()
@@ -30,8 +34,10 @@ n = int(sys.argv[3])
 got = [(h["ip"], h["sent"], h["received"]) for h in d["hops"]]
 ok = got == [(w, n, n) for w in want] and d["destination_ttl"] == len(want)
 ok = ok and re.search(sys.argv[4], d["method"]) is not None
+ok = ok and d.get("send_clock") == sys.argv[5]
 if not ok:
-    print("  got", got, d["method"], "\n  want", want, n, sys.argv[4], file=sys.stderr)
+    print("  got", got, d["method"], d.get("send_clock"), "\n  want", want, n,
+          sys.argv[4], sys.argv[5], file=sys.stderr)
 sys.exit(0 if ok else 1)
 PY
 }
