@@ -636,6 +636,7 @@ open_ui(struct run *r)
 	uc.show_asn = r->o.show_asn;
 	uc.show_mpls = r->o.show_mpls;
 	uc.min_redraw_ms = 100;
+	uc.wall = &clock_wall;
 	r->ui = ui_open(&uc, stdin, stdout, NULL, err, sizeof(err));
 	if (r->ui == NULL) /* no terminal: the wrong mode, use --report */
 		return fail(

@@ -831,7 +831,7 @@ ui_open(const struct ui_config *cfg, FILE *in, FILE *out, const char *term,
     char *err, size_t errlen)
 {
 	static const struct ui_config defaults = {
-	    NAMES_HOST, true, false, false, 100};
+	    NAMES_HOST, true, false, false, 100, NULL};
 	struct ui *u = &the_ui;
 	char why[128];
 
@@ -914,8 +914,8 @@ ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns)
 	if (!u->drawn)
 		return now_ns;
 	soon = u->drawn_ns + (int64_t)u->cfg.min_redraw_ms * NS_PER_MS;
-	/* the clock the header shows is time(NULL)'s: the same seconds */
-	real = clock_wall_ns();
+	/* the clock the header shows: the same seconds */
+	real = clock_now(u->cfg.wall != NULL ? u->cfg.wall : &clock_wall);
 	if (dirty || real / NS_PER_S != (int64_t)u->drawn_wall_s)
 		due = soon;
 	else

@@ -381,8 +381,7 @@ test_fleet_over_mux_no_crosstalk(void **state)
 			int started = 0;
 
 			for (int i = 0; i < N; i++)
-				started +=
-				    engine_cycles(fleet_target(fl, i)->e) > 0;
+				started += fleet_target(fl, i)->p->cycles > 0;
 			assert_int_equal(started, step / 50 + 1);
 		}
 		f.now += NS_PER_MS;
