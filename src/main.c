@@ -2,6 +2,7 @@
  * hoptop: argv -> options -> objects -> loop -> teardown in reverse order.
  * Wiring only; every decision lives in a module.
  */
+#include <err.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -38,12 +39,6 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
 
-/*
- * Above this many targets, probes are timed from the user-space send
- * time: kernel send stamps would double what the shared socket reads.
- */
-#define FLEET_TX_STAMPS_MAX 100
-
 /* One target as asked for: a name (or a scenario file) and where. */
 struct want {
 	const char *name;
@@ -79,8 +74,8 @@ struct run {
 };
 
 /*
- * Prints "hoptop: MESSAGE" on stderr, sanitised (it may echo what the user
- * or a file gave); returns status for the caller.
+ * warnx(3) of a message that may echo what the user or a file gave, so
+ * sanitised; returns status for the caller.
  */
 static int __attribute__((format(printf, 2, 3)))
 fail(int status, const char *fmt, ...)
@@ -91,9 +86,17 @@ fail(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(
-	    stderr, "hoptop: %s\n", names_sanitize(msg, safe, sizeof(safe)));
+	warnx("%s", names_sanitize(msg, safe, sizeof(safe)));
 	return status;
+}
+
+/* warn(3), errno e: "hoptop: WHAT: strerror(e)"; returns EXIT_RUNTIME. */
+static int
+fail_errno(const char *what, int e)
+{
+	errno = e;
+	warn("%s", what);
+	return EXIT_RUNTIME;
 }
 
 /* " (FILE:LINE)" for a target from -F, "" for one from the command line. */
@@ -175,20 +178,12 @@ resolve_targets(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Opens the network or the simulator and makes the transport. */
-/* Protocol, port, flows and identifier of the probes, from the options. */
+/* Protocol, port, flows and identity of the probes, from the options. */
 static void
 probe_params(struct run *r)
 {
-	struct transport_params *tp = &r->tp;
-
-	tp->proto = r->o.proto;
-	tp->port = (uint16_t)(r->o.port != 0            ? r->o.port
-	                      : r->o.proto == PROTO_TCP ? 80
-	                                                : 33434);
-	tp->flows = (uint16_t)r->o.flows;
-	tp->ident = transport_random_ident(r->o.proto, tp->flows);
-	tp->cookie = transport_random_cookie();
+	transport_params_init(
+	    &r->tp, r->o.proto, (unsigned)r->o.port, (unsigned)r->o.flows);
 }
 
 /*
@@ -208,8 +203,8 @@ prepare_sockets(struct run *r, char *err, size_t errlen)
 	r->np = net_prepare(PROTO_UDP, METHOD_UNPRIV, err, errlen);
 	if (r->np == NULL)
 		return -1;
-	fail(0, "no raw or ping sockets for this user (sysctl "
-	        "net.ipv4.ping_group_range): probing with UDP");
+	warnx("no raw or ping sockets for this user (sysctl "
+	      "net.ipv4.ping_group_range): probing with UDP");
 	r->o.proto = PROTO_UDP;
 	probe_params(r);
 	return 0;
@@ -435,24 +430,6 @@ fill_meta(struct run *r, struct fleet_target *t, const struct haddr *addr)
 }
 
 /*
- * Target i of n starts in slot i * slots / n of the interval: up to
- * FLEET_SLOTS slots, at least FLEET_SLOT_MIN_NS apart. Starts are spread,
- * but 1,000 targets wake the loop 100 times a cycle, not 1,000.
- */
-#define FLEET_SLOTS       100
-#define FLEET_SLOT_MIN_NS (5 * NS_PER_MS)
-
-static int64_t
-start_delay(int64_t interval_ns, size_t i, size_t n)
-{
-	size_t slots = n < FLEET_SLOTS ? n : FLEET_SLOTS;
-
-	while (slots > 1 && interval_ns / (int64_t)slots < FLEET_SLOT_MIN_NS)
-		slots--;
-	return (int64_t)(i * slots / n) * (interval_ns / (int64_t)slots);
-}
-
-/*
  * Each target's path and engine. With several, their first cycles are
  * spread over the interval (no burst of every target's probes at once),
  * and with shared sockets each engine numbers its probes in its share.
@@ -484,46 +461,14 @@ make_engines(struct run *r)
 		struct fleet_target *t = fleet_target(r->fleet, i);
 
 		fill_meta(r, t, &r->addr[i]);
-		c.start_delay_ns = start_delay(c.interval_ns, i, n);
+		c.start_delay_ns = fleet_start_delay(c.interval_ns, i, n);
 		t->p = path_new(&r->addr[i], r->o.first_ttl, r->o.max_ttl);
-		if (n > 1) /* lean per target: 1,000 of them fit in 64 MB */
-			path_set_history_len(t->p, n > 100 ? 32 : 256);
+		if (fleet_history_len(n) != 0)
+			path_set_history_len(t->p, fleet_history_len(n));
 		t->e = engine_new(&c, t->t, t->p, r->clk);
 		if (r->o.ping_ttl != 0)
 			engine_ping_hop(t->e, r->o.ping_ttl);
 	}
-}
-
-/* Mode defaults the command line leaves open. */
-static int
-settle_options(struct options *o, char *err, size_t errlen)
-{
-	if (o->probes == 0)
-		o->probes = o->mode == MODE_ONCE ? 3 : 1;
-	if (o->count < 0)
-		o->count = o->mode == MODE_REPORT ? 10 : 0;
-	if (o->mode == MODE_ONCE)
-		o->count = 1;
-	if (o->replay_file == NULL &&
-	    priv_check_interval(o->interval_s, err, errlen) == -1)
-		return -1;
-	if (o->export_dir == NULL)
-		o->export_dir = ".";
-	if (o->ping_ttl != 0 && o->proto != PROTO_ICMP) {
-		snprintf(err, errlen,
-		    "--ping-hop: pings are ICMP Echo Requests; use it with "
-		    "ICMP probes (-I), not -u or -T");
-		return -1;
-	}
-	if (o->ping_ttl != 0 &&
-	    (o->ping_ttl < o->first_ttl || o->ping_ttl > o->max_ttl)) {
-		snprintf(err, errlen,
-		    "--ping-hop: TTL %d is outside -f %d .. "
-		    "-m %d",
-		    o->ping_ttl, o->first_ttl, o->max_ttl);
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -541,8 +486,8 @@ open_dns(const struct options *o)
 	    (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
 		return NULL;
 	d = dns_new(&clock_monotonic,
-	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
-	    err, sizeof(err));
+	    o->asn_zone != NULL ? o->asn_zone : DNS_AS_ZONE, NULL, err,
+	    sizeof(err));
 	if (d == NULL)
 		fail(0, "names are off: %s", err);
 	else
@@ -618,8 +563,7 @@ write_report(struct run *r, const struct report_view *v)
 	else
 		rc = write_many(r, v);
 	if (rc == -1 || fflush(stdout) == EOF)
-		return fail(EXIT_RUNTIME, "cannot write the report: %s",
-		    strerror(errno));
+		return fail_errno("cannot write the report", errno);
 	return 0;
 }
 
@@ -687,7 +631,7 @@ open_metrics(struct run *r)
 	if (r->metrics == NULL)
 		return fail(EXIT_RUNTIME, "%s", err);
 	addr_str(a, ip, sizeof(ip));
-	fprintf(stderr, "hoptop: metrics at http://%s%s%s:%u/metrics\n",
+	warnx("metrics at http://%s%s%s:%u/metrics",
 	    a->family == AF_INET6 ? "[" : "", ip,
 	    a->family == AF_INET6 ? "]" : "", metrics_port(r->metrics));
 	r->headless = r->o.mode == MODE_MONITOR && !isatty(STDIN_FILENO);
@@ -781,8 +725,7 @@ run(struct run *r)
 		lp.once_probes = r->o.probes;
 		lp.once_view = &v;
 		if (report_once_header(stdout, &t0->meta) != 0)
-			return fail(EXIT_RUNTIME, "cannot write the output: %s",
-			    strerror(errno));
+			return fail_errno("cannot write the output", errno);
 	}
 	wire_metrics(r, &lp, v.namer);
 	if (r->o.record_file != NULL)
@@ -793,10 +736,9 @@ run(struct run *r)
 	ui_close(r->ui);
 	r->ui = NULL;
 	if (rc != 0)
-		return fail(EXIT_RUNTIME, "select failed: %s", strerror(errno));
+		return fail_errno("select failed", errno);
 	if (lp.once_errno != 0)
-		return fail(EXIT_RUNTIME, "cannot write the output: %s",
-		    strerror(lp.once_errno));
+		return fail_errno("cannot write the output", lp.once_errno);
 	if (r->o.mode == MODE_REPORT && write_report(r, &v) != 0)
 		return EXIT_RUNTIME;
 	if (r->headless) /* a service stopped the usual way */
@@ -896,8 +838,8 @@ static int
 check_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout))
-		return fail(EXIT_RUNTIME, "cannot write the output: %s",
-		    strerror(errno != 0 ? errno : EIO));
+		return fail_errno(
+		    "cannot write the output", errno != 0 ? errno : EIO);
 	return 0;
 }
 
@@ -931,7 +873,7 @@ drop_early(const struct options *o)
 	    o->replay_file == NULL)
 		return 0;
 	if (priv_drop(err, sizeof(err)) == -1) {
-		fail(EXIT_RUNTIME, "%s", err);
+		warnx("%s", err);
 		return -1;
 	}
 	return 0;
@@ -958,7 +900,9 @@ main(int argc, char **argv)
 	r.wall_offset_ns = clock_real_ns() - r.start_ns;
 	if (r.o.replay_file != NULL && open_replay(&r, err, sizeof(err)) == -1)
 		return fail(EXIT_RUNTIME, "%s", err);
-	if (settle_options(&r.o, err, sizeof(err)) == -1) {
+	if ((r.o.replay_file == NULL && /* a replay's pace is the run's */
+	        priv_check_interval(r.o.interval_s, err, sizeof(err)) == -1) ||
+	    cli_settle(&r.o, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}
