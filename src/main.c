@@ -711,8 +711,6 @@ run(struct run *r)
 	 * (the resolver's, or a simulated path's own), unless -n. */
 	v.mode = r->o.no_dns || v.namer == NULL ? NAMES_ADDR : NAMES_HOST;
 	lp.fleet = r->fleet;
-	lp.engine = t0->e;
-	lp.path = t0->p;
 	lp.dns = r->dns;
 	lp.ui = r->ui;
 	lp.clk = r->clk;

@@ -82,11 +82,8 @@ rig_start(struct rig *r, struct netsim *ns, unsigned count, int interval_ms)
 	ft->t = r->t;
 	ft->p = r->p;
 	ft->e = r->e;
-	r->lp = (struct loop_parts){.fleet = r->fleet,
-	    .engine = r->e,
-	    .path = r->p,
-	    .clk = &clock_monotonic,
-	    .meta = &r->meta};
+	r->lp = (struct loop_parts){
+	    .fleet = r->fleet, .clk = &clock_monotonic, .meta = &r->meta};
 }
 
 static void
