@@ -7,8 +7,8 @@
  * Screen: three header lines, a blank line, the table header, the table
  * (one line per hop, plus lines for further responders and MPLS labels),
  * and a status line. Everything goes through ui_put_text(), which clips to a
- * width (never wraps) and replaces control bytes, so names from the
- * network cannot move the cursor.
+ * width (never wraps) and replaces control bytes (ui_text_fit, in
+ * ui_text.c), so names from the network cannot move the cursor.
  */
 #include "ui_private.h"
 
@@ -16,88 +16,6 @@
 static struct ui the_ui;
 
 /* ---- text ---- */
-
-/*
- * The display character at s: returns its byte length and sets its columns;
- * *bad when it must be shown as '?' (control, invalid, or not ASCII outside
- * a UTF-8 locale).
- */
-static size_t
-char_at(const struct ui *u, const char *s, int *cols, bool *bad)
-{
-	unsigned char c = (unsigned char)*s;
-	mbstate_t st;
-	wchar_t wc;
-	size_t n;
-
-	*cols = 1;
-	*bad = names_safe_char(s) == 0; /* the one sanitiser's rule */
-	if (c < 0x80)
-		return 1;
-	if (*bad || !u->utf8) {
-		*bad = true;
-		return 1;
-	}
-	*bad = true;
-	memset(&st, 0, sizeof(st));
-	n = mbrtowc(&wc, s, strnlen(s, MB_CUR_MAX), &st);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
-		return 1;
-	if (wcwidth(wc) < 0)
-		return n;
-	*cols = wcwidth(wc);
-	*bad = false;
-	return n;
-}
-
-/* Columns s takes on screen. */
-static int
-text_width(const struct ui *u, const char *s)
-{
-	int w = 0, cw;
-	bool bad;
-
-	while (*s != '\0') {
-		s += char_at(u, s, &cw, &bad);
-		w += cw;
-	}
-	return w;
-}
-
-/*
- * Copies s into out (TEXT_MAX bytes) so that it takes at most w columns,
- * cut with an ellipsis when longer. Returns the columns used.
- */
-static int
-fit_text(const struct ui *u, const char *s, int w, char *out)
-{
-	const char *ell = u->utf8 ? "\u2026" : "...";
-	int ellw = u->utf8 ? 1 : 3, used = 0, cw;
-	size_t o = 0, n;
-	bool bad, cut = text_width(u, s) > w;
-	int room = cut ? w - ellw : w;
-
-	while (*s != '\0') {
-		n = char_at(u, s, &cw, &bad);
-		if (used + cw > room || o + n + 4 >= TEXT_MAX)
-			break;
-		if (bad)
-			out[o++] = '?';
-		else {
-			memcpy(out + o, s, n);
-			o += n;
-		}
-		used += cw;
-		s += n;
-	}
-	if (cut && room >= 0) {
-		strcpy(out + o, ell);
-		o += strlen(ell);
-		used += ellw;
-	}
-	out[o] = '\0';
-	return used;
-}
 
 /* Draws s at (y, x) clipped to w columns; returns the columns used. */
 int
@@ -108,7 +26,7 @@ ui_put_text(const struct ui *u, int y, int x, int w, const char *s)
 
 	if (w <= 0)
 		return 0;
-	used = fit_text(u, s, w, buf);
+	used = ui_text_fit(u->utf8, s, w, buf);
 	mvaddstr(y, x, buf);
 	return used;
 }
@@ -122,7 +40,7 @@ put_right(const struct ui *u, int y, int x, int w, const char *s)
 
 	if (w <= 0)
 		return;
-	used = fit_text(u, s, w, buf);
+	used = ui_text_fit(u->utf8, s, w, buf);
 	mvaddstr(y, x + w - used, buf);
 }
 
@@ -139,18 +57,6 @@ ui_put_attr(const struct ui *u, int y, int x, int w, const char *s, attr_t a)
 }
 
 /* ---- header and status ---- */
-
-/* "1.0", "0.25", "10.0": at least one decimal, no trailing zeros. */
-static void
-format_interval(double s, char *buf, size_t len)
-{
-	size_t n;
-
-	snprintf(buf, len, "%.2f", s);
-	n = strlen(buf);
-	if (n >= 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
-		buf[n - 1] = '\0';
-}
 
 static attr_t
 tag_attr(const struct ui *u)
@@ -214,13 +120,13 @@ draw_mode(const struct ui *u, const struct ui_header *h, int cols)
 	char iv[32], rest[256], buf[TEXT_MAX];
 	int x, room = cols - (int)strlen(state);
 
-	format_interval(h->interval_s, iv, sizeof(iv));
+	ui_text_interval(h->interval_s, iv, sizeof(iv));
 	snprintf(rest, sizeof(rest),
 	    "%s%d probe%s/hop%sinterval %s s%scycle %u%s", sep, h->probes,
 	    h->probes == 1 ? "" : "s", sep, iv, sep, h->cycles, sep);
 	snprintf(buf, sizeof(buf), "%s (%s)%s", h->proto ? h->proto : "",
 	    h->method ? h->method : "", rest);
-	if (text_width(u, buf) > room)
+	if (ui_text_width(u->utf8, buf) > room)
 		snprintf(
 		    buf, sizeof(buf), "%s%s", h->proto ? h->proto : "", rest);
 	x = ui_put_text(u, 2, 0, room, buf);
@@ -252,7 +158,8 @@ draw_hints(const struct ui *u, int y, int w)
 	size_t i, o = 0;
 
 	for (i = 0; i < sizeof(ascii) / sizeof(ascii[0]); i++) {
-		if (text_width(u, buf) + text_width(u, hint[i]) + 2 +
+		if (ui_text_width(u->utf8, buf) +
+		        ui_text_width(u->utf8, hint[i]) + 2 +
 		        (int)strlen(help) >
 		    w)
 			break;

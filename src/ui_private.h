@@ -1,6 +1,7 @@
 /*
  * ui_private: what the screen's files share: ui.c (text, header, table,
- * drawing, the terminal), ui_panels.c (history view, details, events,
+ * drawing, the terminal), ui_text.c (text fitted to columns, no curses),
+ * ui_panels.c (history view, details, events,
  * summary) and ui_keys.c (the key table, actions, help). Not a public
  * interface; like ui.c, only these include curses.
  */
@@ -26,6 +27,7 @@
 #include "hoptop/names.h"
 #include "hoptop/ui.h"
 #include "hoptop/verdict.h"
+#include "ui_text.h"
 
 #define MIN_COLS 50
 #define MIN_ROWS 10
@@ -36,7 +38,6 @@
 #define HOP_PREFIX     5 /* "%3d. " */
 #define ASN_W          10
 #define HOST_MIN       20
-#define TEXT_MAX       1024
 #define KEY_ESC        27
 #define KEY_CTRL_L     12
 
