@@ -4,7 +4,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,24 +31,16 @@
 #include "hoptop/replay.h"
 #include "hoptop/report.h"
 #include "hoptop/sim.h"
-#include "hoptop/tlist.h"
+#include "hoptop/targets.h"
 #include "hoptop/ui.h"
 #include "hoptop/xmalloc.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
 
-/* One target as asked for: a name (or a scenario file) and where. */
-struct want {
-	const char *name;
-	int line; /* -F FILE: its line; 0: the command line */
-};
-
 struct run {
 	struct options o;
-	struct want *want; /* the targets asked for, in order */
-	size_t nwant;
-	struct tlist tl;         /* -F FILE */
+	struct targets tg;       /* the targets asked for, in order */
 	struct netsim **ns;      /* --demo: one scenario per target */
 	struct namer *sim_namer; /* --demo: each scenario's own names */
 	struct net_prep *np;
@@ -99,83 +90,11 @@ fail_errno(const char *what, int e)
 	return EXIT_RUNTIME;
 }
 
-/* " (FILE:LINE)" for a target from -F, "" for one from the command line. */
-static const char *
-where(const struct run *r, const struct want *w, char *buf, size_t len)
+/* A note from the targets' resolution (it may echo a name). */
+static void
+note(const char *msg)
 {
-	if (w->line == 0)
-		return "";
-	snprintf(buf, len, " (%s:%d)", r->o.target_file, w->line);
-	return buf;
-}
-
-/*
- * Resolves target w into *out (a blocking lookup, before the loop starts),
- * of family (AF_UNSPEC: any). Returns 0, or -1 with a message in err.
- * Several addresses: the first of the family asked for is traced, and
- * stderr says so.
- */
-static int
-resolve_one(const struct run *r, const struct want *w, int family,
-    struct haddr *out, char *err, size_t errlen)
-{
-	struct addrinfo hints, *res, *ai;
-	int rc, n = 0;
-	char ip[ADDR_STRLEN], at[300];
-	struct haddr numeric;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_DGRAM;
-	if ((rc = getaddrinfo(w->name, NULL, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve '%s': %s%s%s", w->name,
-		    gai_strerror(rc),
-		    r->o.family != AF_UNSPEC ? " (for the family of -4/-6)"
-		    : family != AF_UNSPEC    ? " (for the family of the first "
-		                               "target; -4/-6 choose one)"
-		                             : "",
-		    where(r, w, at, sizeof(at)));
-		return -1;
-	}
-	addr_from_sockaddr(res->ai_addr, out);
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		n++;
-	freeaddrinfo(res);
-	/* A name with several addresses: say which one is traced. */
-	if (n > 1 && addr_parse(w->name, &numeric) != 0)
-		fail(0, "%s has %d addresses, tracing %s", w->name, n,
-		    addr_str(out, ip, sizeof(ip)));
-	return 0;
-}
-
-/*
- * Every target's address, all of one family (the first target's, unless
- * -4/-6), each address once. Returns 0, or -1 with a message in err.
- */
-static int
-resolve_targets(struct run *r, char *err, size_t errlen)
-{
-	int family = r->o.family;
-	char ip[ADDR_STRLEN];
-
-	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
-	for (size_t i = 0; i < r->nwant; i++) {
-		if (resolve_one(
-		        r, &r->want[i], family, &r->addr[i], err, errlen) == -1)
-			return -1;
-		family = r->addr[0].family;
-	}
-	for (size_t i = 1; i < r->nwant; i++)
-		for (size_t j = 0; j < i; j++)
-			if (addr_eq(&r->addr[i], &r->addr[j])) {
-				snprintf(err, errlen,
-				    "'%s' and '%s' are both %s (give each "
-				    "target once)",
-				    r->want[j].name, r->want[i].name,
-				    addr_str(&r->addr[i], ip, sizeof(ip)));
-				return -1;
-			}
-	return 0;
+	fail(0, "%s", msg);
 }
 
 /* Protocol, port, flows and identity of the probes, from the options. */
@@ -215,7 +134,7 @@ static int
 open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 {
 	struct transport_params tp = r->tp;
-	const char *file = r->want[i].name;
+	const char *file = r->tg.want[i].name;
 	struct fleet_target *t;
 	char name[256];
 
@@ -230,8 +149,8 @@ open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 		tp.family = AF_INET6;
 	if (netsim_target(r->ns[i], tp.family, &tp.target) != 0) {
 		snprintf(err, errlen, "%s%sthe scenario has no IPv%c path",
-		    r->nwant > 1 && file != NULL ? file : "",
-		    r->nwant > 1 && file != NULL ? ": " : "",
+		    r->tg.n > 1 && file != NULL ? file : "",
+		    r->tg.n > 1 && file != NULL ? ": " : "",
 		    tp.family == AF_INET6 ? '6' : '4');
 		return -1;
 	}
@@ -239,7 +158,7 @@ open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 	r->addr[i] = tp.target;
 	t = fleet_add(r->fleet, name);
 	t->t = sim_new(r->ns[i], &tp, &clock_monotonic);
-	if (r->nwant > 1) /* one namer per path; else the loop's own */
+	if (r->tg.n > 1) /* one namer per path; else the loop's own */
 		t->namer = &r->sim_namer[i];
 	return 0;
 }
@@ -251,10 +170,10 @@ static int scenario_name(
 static int
 open_demo(struct run *r, char *err, size_t errlen)
 {
-	r->ns = xcalloc(r->nwant, sizeof(*r->ns));
-	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
-	r->sim_namer = xcalloc(r->nwant, sizeof(*r->sim_namer));
-	for (size_t i = 0; i < r->nwant; i++) {
+	r->ns = xcalloc(r->tg.n, sizeof(*r->ns));
+	r->addr = xcalloc(r->tg.n, sizeof(*r->addr));
+	r->sim_namer = xcalloc(r->tg.n, sizeof(*r->sim_namer));
+	for (size_t i = 0; i < r->tg.n; i++) {
 		r->sim_namer[i] = (struct namer){scenario_name, NULL, NULL};
 		if (open_scenario(r, i, err, errlen) == -1)
 			return -1;
@@ -282,22 +201,22 @@ open_shared(struct run *r, struct transport *real, char *err, size_t errlen)
 		    "as root / with cap_net_raw)");
 		return -1;
 	}
-	m = mux_new(real, r->nwant);
+	m = mux_new(real, r->tg.n);
 	if (m == NULL || mux_seq_slots(m) < need) {
 		snprintf(err, errlen,
 		    "%zu targets leave %u probe sequences each, fewer than "
 		    "one cycle sends (%u): give fewer targets, or lower -m, "
 		    "-q or --flows",
-		    r->nwant, m != NULL ? mux_seq_slots(m) : 0, need);
+		    r->tg.n, m != NULL ? mux_seq_slots(m) : 0, need);
 		mux_free(m);
 		transport_free(real);
 		return -1;
 	}
 	fleet_set_shared(r->fleet, real, m);
-	for (size_t i = 0; i < r->nwant; i++) {
+	for (size_t i = 0; i < r->tg.n; i++) {
 		char name[256];
 
-		names_sanitize(r->want[i].name, name, sizeof(name));
+		names_sanitize(r->tg.want[i].name, name, sizeof(name));
 		fleet_add(r->fleet, name)->t = mux_add(m, &r->addr[i]);
 	}
 	return 0;
@@ -312,24 +231,26 @@ open_transport(struct run *r, char *err, size_t errlen)
 	char name[256];
 
 	probe_params(r);
-	r->fleet = fleet_new(r->nwant);
+	r->fleet = fleet_new(r->tg.n);
 	if (r->o.demo)
 		return open_demo(r, err, errlen);
 	if (prepare_sockets(r, err, errlen) == -1 ||
 	    priv_drop(err, errlen) == -1)
 		return -1;
-	if (resolve_targets(r, err, errlen) == -1)
+	r->addr = xcalloc(r->tg.n, sizeof(*r->addr));
+	if (targets_resolve(&r->tg, r->o.family, r->addr, note, err, errlen) ==
+	    -1)
 		return -1;
 	tp->target = r->addr[0];
 	tp->family = r->addr[0].family;
-	tp->any_target = r->nwant > 1;
-	tp->no_tx_stamps = r->nwant > FLEET_TX_STAMPS_MAX;
+	tp->any_target = r->tg.n > 1;
+	tp->no_tx_stamps = r->tg.n > FLEET_TX_STAMPS_MAX;
 	t = net_transport_new(r->np, tp, err, errlen);
 	if (t == NULL)
 		return -1;
-	if (r->nwant > 1)
+	if (r->tg.n > 1)
 		return open_shared(r, t, err, errlen);
-	names_sanitize(r->want[0].name, name, sizeof(name));
+	names_sanitize(r->tg.want[0].name, name, sizeof(name));
 	fleet_add(r->fleet, name)->t = t;
 	return 0;
 }
@@ -754,41 +675,14 @@ teardown(struct run *r)
 	fleet_free(r->fleet);
 	replay_free(r->rp);
 	net_prep_free(r->np);
-	for (size_t i = 0; r->ns != NULL && i < r->nwant; i++)
+	for (size_t i = 0; r->ns != NULL && i < r->tg.n; i++)
 		netsim_free(r->ns[i]);
 	free(r->ns);
 	free(r->sim_namer);
 	free(r->addr);
-	free(r->want);
-	tlist_reset(&r->tl);
+	targets_reset(&r->tg);
 	if (r->log != NULL)
 		fclose(r->log);
-}
-
-/*
- * The targets asked for: the command line's, then -F FILE's. With --demo,
- * the first is --demo's own scenario (built in, or FILE). Returns 0, or
- * -1 with a message in err.
- */
-static int
-gather_targets(struct run *r, char *err, size_t errlen)
-{
-	const struct options *o = &r->o;
-	size_t n = 0;
-
-	tlist_init(&r->tl);
-	if (o->target_file != NULL &&
-	    tlist_load(&r->tl, o->target_file, err, errlen) == -1)
-		return -1;
-	r->want = xcalloc((size_t)o->ntargets + r->tl.n + 1, sizeof(*r->want));
-	if (o->demo)
-		r->want[n++] = (struct want){o->demo_file, 0};
-	for (int i = 0; i < o->ntargets; i++)
-		r->want[n++] = (struct want){o->targets[i], 0};
-	for (size_t i = 0; i < r->tl.n; i++)
-		r->want[n++] = (struct want){r->tl.v[i].name, r->tl.v[i].line};
-	r->nwant = n;
-	return 0;
 }
 
 /* --log FILE: opened for appending, line-buffered (safe to tail -f). */
@@ -904,7 +798,7 @@ main(int argc, char **argv)
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}
-	if (gather_targets(&r, err, sizeof(err)) == -1) {
+	if (targets_gather(&r.tg, &r.o, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}
