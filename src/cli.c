@@ -731,3 +731,31 @@ cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 		add_word(&ps, argv[optind]);
 	return finish(&ps);
 }
+
+int
+cli_settle(struct options *o, char *err, size_t errlen)
+{
+	if (o->probes == 0)
+		o->probes = o->mode == MODE_ONCE ? 3 : 1;
+	if (o->count < 0)
+		o->count = o->mode == MODE_REPORT ? 10 : 0;
+	if (o->mode == MODE_ONCE)
+		o->count = 1;
+	if (o->export_dir == NULL)
+		o->export_dir = ".";
+	if (o->ping_ttl != 0 && o->proto != PROTO_ICMP) {
+		snprintf(err, errlen,
+		    "--ping-hop: pings are ICMP Echo Requests; use it with "
+		    "ICMP probes (-I), not -u or -T");
+		return -1;
+	}
+	if (o->ping_ttl != 0 &&
+	    (o->ping_ttl < o->first_ttl || o->ping_ttl > o->max_ttl)) {
+		snprintf(err, errlen,
+		    "--ping-hop: TTL %d is outside -f %d .. "
+		    "-m %d",
+		    o->ping_ttl, o->first_ttl, o->max_ttl);
+		return -1;
+	}
+	return 0;
+}

@@ -42,3 +42,12 @@ monotonic_now(const struct hclock *c)
 }
 
 const struct hclock clock_monotonic = {monotonic_now, NULL, NULL};
+
+static int64_t
+wall_now(const struct hclock *c)
+{
+	(void)c;
+	return clock_wall_ns();
+}
+
+const struct hclock clock_wall = {wall_now, NULL, NULL};

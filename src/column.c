@@ -6,7 +6,11 @@
  * column of a row without a reply, and Loss% of a row where no probe has
  * settled yet, is "" (not "0.0": nothing is known yet). value() gives the
  * full-precision number (ms, %, count), 0 where the text is "";
- * column_has_value() tells the two apart.
+ * column_has_value() tells the two apart; column_has_number() is the same
+ * for JSON and CSV, which write Loss% as 0 before a probe settles.
+ *
+ * kind and out say how JSON and CSV write a column and in which objects
+ * (column.h); the reports take every statistic from this table.
  */
 #include <stdio.h>
 
@@ -177,19 +181,30 @@ TIME_FORMATTER(jint)
 TIME_FORMATTER(jmax)
 TIME_FORMATTER(jttr)
 
+#define HOP_RESP_PING (COL_OUT_HOP | COL_OUT_RESP | COL_OUT_PING)
+
+/* Jmax and Jttr stay out of JSON and CSV: schema 1 does not carry them. */
 static const struct column columns[COL_COUNT] = {
-    {COL_LOSS, "loss_pct", "Loss%", 6, f_loss, v_loss},
-    {COL_SNT, "sent", "Snt", 5, f_snt, v_snt},
-    {COL_RCV, "received", "Rcv", 5, f_rcv, v_rcv},
-    {COL_LAST, "last_ms", "Last", 6, f_last, v_last},
-    {COL_AVG, "avg_ms", "Avg", 6, f_avg, v_avg},
-    {COL_BEST, "best_ms", "Best", 6, f_best, v_best},
-    {COL_WRST, "worst_ms", "Wrst", 6, f_wrst, v_wrst},
-    {COL_STDEV, "stdev_ms", "StDev", 6, f_stdev, v_stdev},
-    {COL_JITTER, "jitter_ms", "Javg", 6, f_jitter, v_jitter},
-    {COL_JINT, "jint_ms", "Jint", 6, f_jint, v_jint},
-    {COL_JMAX, "jmax_ms", "Jmax", 6, f_jmax, v_jmax},
-    {COL_JTTR, "jttr_ms", "Jttr", 6, f_jttr, v_jttr},
+    {COL_LOSS, "loss_pct", "Loss%", 6, f_loss, v_loss, COL_KIND_PCT,
+        COL_OUT_HOP | COL_OUT_PING},
+    {COL_SNT, "sent", "Snt", 5, f_snt, v_snt, COL_KIND_COUNT,
+        COL_OUT_HOP | COL_OUT_PING},
+    {COL_RCV, "received", "Rcv", 5, f_rcv, v_rcv, COL_KIND_COUNT,
+        HOP_RESP_PING},
+    {COL_LAST, "last_ms", "Last", 6, f_last, v_last, COL_KIND_MS,
+        HOP_RESP_PING},
+    {COL_AVG, "avg_ms", "Avg", 6, f_avg, v_avg, COL_KIND_MS, HOP_RESP_PING},
+    {COL_BEST, "best_ms", "Best", 6, f_best, v_best, COL_KIND_MS,
+        HOP_RESP_PING},
+    {COL_WRST, "worst_ms", "Wrst", 6, f_wrst, v_wrst, COL_KIND_MS,
+        HOP_RESP_PING},
+    {COL_STDEV, "stdev_ms", "StDev", 6, f_stdev, v_stdev, COL_KIND_MS,
+        HOP_RESP_PING},
+    {COL_JITTER, "jitter_ms", "Javg", 6, f_jitter, v_jitter, COL_KIND_MS,
+        COL_OUT_HOP},
+    {COL_JINT, "jint_ms", "Jint", 6, f_jint, v_jint, COL_KIND_MS, COL_OUT_HOP},
+    {COL_JMAX, "jmax_ms", "Jmax", 6, f_jmax, v_jmax, COL_KIND_MS, 0},
+    {COL_JTTR, "jttr_ms", "Jttr", 6, f_jttr, v_jttr, COL_KIND_MS, 0},
 };
 
 static bool (*const present[COL_COUNT])(const struct stats *) = {
@@ -245,4 +260,12 @@ column_has_value(enum col_id id, const struct stats *s)
 	const struct column *c = column_get(id);
 
 	return c != NULL && present[id](s);
+}
+
+bool
+column_has_number(enum col_id id, const struct stats *s)
+{
+	const struct column *c = column_get(id);
+
+	return c != NULL && (c->kind != COL_KIND_MS || present[id](s));
 }

@@ -468,8 +468,8 @@ derive_zone6(const char *zone, const char *zone6)
 		return NULL;
 	if (zone6 != NULL)
 		return xstrdup(zone6);
-	if (strcmp(zone, "origin.asn.cymru.com") == 0)
-		return xstrdup("origin6.asn.cymru.com");
+	if (strcmp(zone, DNS_AS_ZONE) == 0)
+		return xstrdup(DNS_AS_ZONE6);
 	return xstrdup(zone);
 }
 

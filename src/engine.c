@@ -534,12 +534,6 @@ engine_reset(struct engine *e)
 	e->p->dirty = true;
 }
 
-unsigned
-engine_cycles(const struct engine *e)
-{
-	return e->cycles;
-}
-
 bool
 engine_done(const struct engine *e)
 {

@@ -24,6 +24,22 @@ struct fleet {
 	size_t done_upto; /* engines 0..done_upto-1 are done */
 };
 
+int64_t
+fleet_start_delay(int64_t interval_ns, size_t i, size_t n)
+{
+	size_t slots = n < FLEET_SLOTS ? n : FLEET_SLOTS;
+
+	while (slots > 1 && interval_ns / (int64_t)slots < FLEET_SLOT_MIN_NS)
+		slots--;
+	return (int64_t)(i * slots / n) * (interval_ns / (int64_t)slots);
+}
+
+unsigned
+fleet_history_len(size_t n)
+{
+	return n <= 1 ? 0 : n > 100 ? 32 : 256;
+}
+
 struct fleet *
 fleet_new(size_t cap)
 {

@@ -19,6 +19,27 @@
 #include "hoptop/xmalloc.h"
 #include "hoptop/verdict.h"
 
+/*
+ * The loop's state: the caller's parts (a copy) and what the loop keeps
+ * between passes, which no caller sees.
+ */
+struct loop {
+	struct loop_parts c;
+	/* the selected target (c.fleet's) and its engine and path */
+	size_t sel;
+	struct engine *engine;
+	struct path *path;
+	bool dns_enabled;    /* from c.dns_enabled, then n turns names on */
+	int once_errno;      /* copied out to the caller's once_errno */
+	size_t once_target;  /* --once: the target being printed */
+	int64_t done_ns;     /* when the engine finished */
+	int64_t drawn_ns;    /* the last draw */
+	unsigned drawn_hops; /* hops with a reply at the last draw */
+	bool keys_off;       /* stdin at end of file */
+	/* the target list's lines (several targets, a screen) */
+	struct ui_target *ui_targets;
+};
+
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t winch;
 static sigset_t wait_mask; /* what pselect() lets through */
@@ -97,7 +118,7 @@ loop_stop_signal(void)
 
 /* Asks the resolver for every responder on a path (cheap when known). */
 static void
-want_path_names(struct loop_parts *lp, const struct path *p)
+want_path_names(struct loop *lp, const struct path *p)
 {
 	int last = path_last_ttl(p);
 
@@ -105,15 +126,15 @@ want_path_names(struct loop_parts *lp, const struct path *p)
 		const struct hop *h = path_hop(p, ttl);
 
 		for (int i = 0; h != NULL && i < h->nresp; i++)
-			dns_want(lp->dns, &h->resp[i].addr);
+			dns_want(lp->c.dns, &h->resp[i].addr);
 	}
 }
 
 static void
-want_names(struct loop_parts *lp)
+want_names(struct loop *lp)
 {
-	for (size_t i = 0; i < fleet_count(lp->fleet); i++)
-		want_path_names(lp, fleet_target(lp->fleet, i)->p);
+	for (size_t i = 0; i < fleet_count(lp->c.fleet); i++)
+		want_path_names(lp, fleet_target(lp->c.fleet, i)->p);
 }
 
 /*
@@ -121,10 +142,10 @@ want_names(struct loop_parts *lp)
  * expired cache entries are asked again; not on every reply.
  */
 static void
-want_due_names(struct loop_parts *lp)
+want_due_names(struct loop *lp)
 {
-	for (size_t i = 0; i < fleet_count(lp->fleet); i++) {
-		struct fleet_target *t = fleet_target(lp->fleet, i);
+	for (size_t i = 0; i < fleet_count(lp->c.fleet); i++) {
+		struct fleet_target *t = fleet_target(lp->c.fleet, i);
 		const struct path *p = t->p;
 
 		if (p->nresponders == t->named_resp &&
@@ -137,15 +158,15 @@ want_due_names(struct loop_parts *lp)
 }
 
 static void
-fill_header(const struct loop_parts *lp, struct ui_header *h)
+fill_header(const struct loop *lp, struct ui_header *h)
 {
-	const struct report_meta *m = lp->meta;
-	const struct fleet_target *t = fleet_target(lp->fleet, lp->sel);
+	const struct report_meta *m = lp->c.meta;
+	const struct fleet_target *t = fleet_target(lp->c.fleet, lp->sel);
 
 	memset(h, 0, sizeof(*h));
 	if (lp->ui_targets != NULL) {
 		h->targets = lp->ui_targets;
-		h->ntargets = fleet_count(lp->fleet);
+		h->ntargets = fleet_count(lp->c.fleet);
 		h->sel_target = lp->sel;
 	}
 	h->version = m->version;
@@ -161,10 +182,10 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
 	h->cycles = lp->path->cycles;
 	h->paused = engine_paused(lp->engine);
 	h->now = time(NULL);
-	if (lp->dns_enabled && dns_problem(lp->dns) != NULL)
-		h->note = dns_problem(lp->dns);
-	if (lp->replay != NULL)
-		lp->replay->header(lp->replay->ctx, h);
+	if (lp->dns_enabled && dns_problem(lp->c.dns) != NULL)
+		h->note = dns_problem(lp->c.dns);
+	if (lp->c.replay != NULL)
+		lp->c.replay->header(lp->c.replay->ctx, h);
 }
 
 /*
@@ -172,156 +193,158 @@ fill_header(const struct loop_parts *lp, struct ui_header *h)
  * else the fixed namer (a simulated path's own names), else none.
  */
 static const struct namer *
-current_namer(const struct loop_parts *lp, struct namer *buf)
+current_namer(const struct loop *lp, struct namer *buf)
 {
-	const struct fleet_target *t = fleet_target(lp->fleet, lp->sel);
+	const struct fleet_target *t = fleet_target(lp->c.fleet, lp->sel);
 
-	if (lp->dns == NULL)
-		return t->namer != NULL ? t->namer : lp->namer;
-	*buf = dns_namer(lp->dns);
+	if (lp->c.dns == NULL)
+		return t->namer != NULL ? t->namer : lp->c.namer;
+	*buf = dns_namer(lp->c.dns);
 	return buf;
 }
 
 /* s with several targets: a snapshot of each, one file per target. */
 static void
-snapshot_all(struct loop_parts *lp, struct report_view *v, time_t when)
+snapshot_all(struct loop *lp, struct report_view *v, time_t when)
 {
 	struct namer n;
 	char out[4096];
-	size_t saved = 0, nt = fleet_count(lp->fleet);
+	size_t saved = 0, nt = fleet_count(lp->c.fleet);
 
 	for (size_t i = 0; i < nt; i++) {
-		struct fleet_target *t = fleet_target(lp->fleet, i);
+		struct fleet_target *t = fleet_target(lp->c.fleet, i);
 
-		if (lp->dns != NULL) {
-			n = dns_namer(lp->dns);
+		if (lp->c.dns != NULL) {
+			n = dns_namer(lp->c.dns);
 			v->namer = &n;
 		} else {
-			v->namer = t->namer != NULL ? t->namer : lp->namer;
+			v->namer = t->namer != NULL ? t->namer : lp->c.namer;
 		}
 		t->meta.probes = engine_probes(t->e);
-		if (report_snapshot(lp->export_dir, when, t->p, &t->meta, v,
+		if (report_snapshot(lp->c.export_dir, when, t->p, &t->meta, v,
 		        out, sizeof(out)) != 0) {
-			ui_message(lp->ui,
+			ui_message(lp->c.ui,
 			    "snapshot of %s failed: %s: %s (try -o DIR)",
-			    t->name, lp->export_dir, strerror(errno));
+			    t->name, lp->c.export_dir, strerror(errno));
 			return;
 		}
 		saved++;
 	}
-	ui_message(lp->ui, "%zu snapshots saved in %s", saved, lp->export_dir);
+	ui_message(
+	    lp->c.ui, "%zu snapshots saved in %s", saved, lp->c.export_dir);
 }
 
 static void
-snapshot(struct loop_parts *lp)
+snapshot(struct loop *lp)
 {
 	struct report_view v;
 	struct ui_header h;
 	struct namer n;
 	char out[4096];
 
-	ui_view(lp->ui, &v);
+	ui_view(lp->c.ui, &v);
 	v.namer = current_namer(lp, &n);
 	/* The header of the file says what the screen says (a replay: the
 	 * recorded time). */
-	lp->meta->probes = engine_probes(lp->engine);
+	lp->c.meta->probes = engine_probes(lp->engine);
 	fill_header(lp, &h);
-	if (fleet_count(lp->fleet) > 1) {
+	if (fleet_count(lp->c.fleet) > 1) {
 		snapshot_all(lp, &v, h.now);
 		return;
 	}
-	if (report_snapshot(lp->export_dir, h.now, lp->path, lp->meta, &v, out,
-	        sizeof(out)) == 0)
-		ui_message(lp->ui, "snapshot saved to %s", out);
+	if (report_snapshot(lp->c.export_dir, h.now, lp->path, lp->c.meta, &v,
+	        out, sizeof(out)) == 0)
+		ui_message(lp->c.ui, "snapshot saved to %s", out);
 	else
-		ui_message(lp->ui, "snapshot failed: %s: %s (try -o DIR)",
-		    lp->export_dir, strerror(errno));
+		ui_message(lp->c.ui, "snapshot failed: %s: %s (try -o DIR)",
+		    lp->c.export_dir, strerror(errno));
 }
 
 /* Makes target i the selected one: the screen and every key act on it. */
 static void
-select_target(struct loop_parts *lp, size_t i)
+select_target(struct loop *lp, size_t i)
 {
-	size_t n = fleet_count(lp->fleet);
+	size_t n = fleet_count(lp->c.fleet);
 	struct fleet_target *t;
 
 	if (n < 2)
 		return;
 	i %= n;
-	t = fleet_target(lp->fleet, i);
+	t = fleet_target(lp->c.fleet, i);
 	lp->sel = i;
 	lp->engine = t->e;
 	lp->path = t->p;
-	lp->meta = &t->meta;
-	fleet_select(lp->fleet, i);
+	lp->c.meta = &t->meta;
+	fleet_select(lp->c.fleet, i);
 	lp->drawn_hops = t->p->answered_hops;
 	t->p->dirty = true;
-	ui_message(lp->ui, "target %zu of %zu: %s", i + 1, n, t->name);
+	ui_message(lp->c.ui, "target %zu of %zu: %s", i + 1, n, t->name);
 }
 
 /* Says which host display n switched to, and why names may not show. */
 static void
-names_message(struct loop_parts *lp)
+names_message(struct loop *lp)
 {
 	static const char *const mode[] = {
 	    "host names", "addresses", "names and addresses"};
-	enum name_mode m = ui_name_mode(lp->ui);
+	enum name_mode m = ui_name_mode(lp->c.ui);
 
-	if (m != NAMES_ADDR && lp->dns == NULL && lp->namer == NULL)
-		ui_message(lp->ui,
+	if (m != NAMES_ADDR && lp->c.dns == NULL && lp->c.namer == NULL)
+		ui_message(lp->c.ui,
 		    "showing %s (no resolver%s: addresses shown)", mode[m],
-		    lp->meta->simulated ? " on a simulated path" : "");
+		    lp->c.meta->simulated ? " on a simulated path" : "");
 	else
-		ui_message(lp->ui, "showing %s%s", mode[m],
-		    lp->replay != NULL && m != NAMES_ADDR ? " (as recorded)"
-		                                          : "");
+		ui_message(lp->c.ui, "showing %s%s", mode[m],
+		    lp->c.replay != NULL && m != NAMES_ADDR ? " (as recorded)"
+		                                            : "");
 }
 
 /* P: pings the selected hop beside its TTL probes; P on it again stops. */
 static void
-ping_hop(struct loop_parts *lp)
+ping_hop(struct loop *lp)
 {
-	int ttl = ui_selected_ttl(lp->ui);
+	int ttl = ui_selected_ttl(lp->c.ui);
 
 	if (ttl == 0) {
-		ui_message(lp->ui, "select a hop first (Up/Down), then P");
+		ui_message(lp->c.ui, "select a hop first (Up/Down), then P");
 		return;
 	}
 	if (engine_ping_ttl(lp->engine) == ttl)
 		ttl = 0;
 	if (engine_ping_hop(lp->engine, ttl) == -1)
-		ui_message(lp->ui, "cannot ping hops: that needs ICMP probes "
-		                   "(-I), and a socket that can send them");
+		ui_message(lp->c.ui, "cannot ping hops: that needs ICMP probes "
+		                     "(-I), and a socket that can send them");
 	else if (ttl == 0)
-		ui_message(lp->ui, "stopped pinging the hop");
+		ui_message(lp->c.ui, "stopped pinging the hop");
 	else
-		ui_message(lp->ui, "pinging hop %d from the next cycle", ttl);
+		ui_message(lp->c.ui, "pinging hop %d from the next cycle", ttl);
 }
 
 /* + / -: one probe per hop more or fewer, or says the limit is reached. */
 static void
-probes_message(struct loop_parts *lp, int step)
+probes_message(struct loop *lp, int step)
 {
 	int was = engine_probes(lp->engine), now;
 
 	engine_set_probes(lp->engine, was + step);
 	now = engine_probes(lp->engine);
 	if (now == was)
-		ui_message(lp->ui, "%d probe%s per hop is the %s (%s)", now,
+		ui_message(lp->c.ui, "%d probe%s per hop is the %s (%s)", now,
 		    now == 1 ? "" : "s", step > 0 ? "most" : "fewest",
 		    step > 0 ? "- for fewer" : "+ for more");
 	else
-		ui_message(lp->ui, "%d probe%s per hop from the next cycle",
+		ui_message(lp->c.ui, "%d probe%s per hop from the next cycle",
 		    now, now == 1 ? "" : "s");
 }
 
 /* Applies one key action. Returns false to quit. */
 static bool
-apply(struct loop_parts *lp, enum ui_action a)
+apply(struct loop *lp, enum ui_action a)
 {
 	struct engine *e = lp->engine;
 
-	if (lp->replay != NULL && lp->replay->key(lp->replay->ctx, a, lp->ui))
+	if (lp->c.replay != NULL &&
+	    lp->c.replay->key(lp->c.replay->ctx, a, lp->c.ui))
 		return true;
 	switch (a) {
 	case UI_QUIT:
@@ -329,7 +352,8 @@ apply(struct loop_parts *lp, enum ui_action a)
 	case UI_FASTER:
 	case UI_SLOWER:
 	case UI_END:
-		ui_message(lp->ui, "that key is for a replay (--replay FILE)");
+		ui_message(
+		    lp->c.ui, "that key is for a replay (--replay FILE)");
 		break;
 	case UI_PROBES_UP:
 	case UI_PROBES_DOWN:
@@ -340,18 +364,18 @@ apply(struct loop_parts *lp, enum ui_action a)
 		break;
 	case UI_RESET:
 		engine_reset(e);
-		lp->meta->reset = time(NULL);
-		ui_message(lp->ui, "statistics reset");
+		lp->c.meta->reset = time(NULL);
+		ui_message(lp->c.ui, "statistics reset");
 		break;
 	case UI_SNAPSHOT:
 		snapshot(lp);
 		break;
 	case UI_NAMES:
 		names_message(lp);
-		if (ui_name_mode(lp->ui) != NAMES_ADDR && lp->dns != NULL &&
+		if (ui_name_mode(lp->c.ui) != NAMES_ADDR && lp->c.dns != NULL &&
 		    !lp->dns_enabled) {
 			lp->dns_enabled = true;
-			dns_enable_names(lp->dns, true);
+			dns_enable_names(lp->c.dns, true);
 			want_names(lp);
 		}
 		break;
@@ -362,19 +386,19 @@ apply(struct loop_parts *lp, enum ui_action a)
 		select_target(lp, lp->sel + 1);
 		break;
 	case UI_TARGET_PREV:
-		select_target(lp, lp->sel + fleet_count(lp->fleet) - 1);
+		select_target(lp, lp->sel + fleet_count(lp->c.fleet) - 1);
 		break;
 	case UI_TARGET_PICK:
-		if (ui_picked_target(lp->ui) < fleet_count(lp->fleet))
-			select_target(lp, ui_picked_target(lp->ui));
+		if (ui_picked_target(lp->c.ui) < fleet_count(lp->c.fleet))
+			select_target(lp, ui_picked_target(lp->c.ui));
 		break;
 	case UI_ASN: /* once on, AS lookups stay on (the cache stays warm) */
-		if (lp->dns != NULL && dns_enable_asn(lp->dns, true) == 0)
+		if (lp->c.dns != NULL && dns_enable_asn(lp->c.dns, true) == 0)
 			want_names(lp);
-		else if (lp->dns == NULL)
-			ui_message(lp->ui, "AS numbers need DNS lookups: %s",
-			    lp->meta->simulated ? "a simulated path has none"
-			                        : "there is no resolver");
+		else if (lp->c.dns == NULL)
+			ui_message(lp->c.ui, "AS numbers need DNS lookups: %s",
+			    lp->c.meta->simulated ? "a simulated path has none"
+			                          : "there is no resolver");
 		break;
 	default:
 		break;
@@ -388,9 +412,9 @@ apply(struct loop_parts *lp, enum ui_action a)
  * ready) would hold back SIGHUP/SIGTERM for good.
  */
 static bool
-terminal_gone(const struct loop_parts *lp)
+terminal_gone(const struct loop *lp)
 {
-	struct pollfd pfd = {.fd = ui_fd(lp->ui), .events = POLLIN};
+	struct pollfd pfd = {.fd = ui_fd(lp->c.ui), .events = POLLIN};
 
 	return poll(&pfd, 1, 0) == 1 &&
 	       (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
@@ -402,9 +426,9 @@ terminal_gone(const struct loop_parts *lp)
  * then runs on until a signal.
  */
 static bool
-terminal_at_eof(const struct loop_parts *lp)
+terminal_at_eof(const struct loop *lp)
 {
-	struct pollfd pfd = {.fd = ui_fd(lp->ui), .events = POLLIN};
+	struct pollfd pfd = {.fd = ui_fd(lp->c.ui), .events = POLLIN};
 	int n = -1;
 
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0 &&
@@ -413,15 +437,15 @@ terminal_at_eof(const struct loop_parts *lp)
 
 /* Reads every waiting key. Returns false to quit (q, or a hang-up). */
 static bool
-read_keys(struct loop_parts *lp)
+read_keys(struct loop *lp)
 {
 	enum ui_action a;
 	int keys = 0;
 
-	while ((a = ui_read_key(lp->ui)) != UI_NONE) {
+	while ((a = ui_read_key(lp->c.ui)) != UI_NONE) {
 		if (!apply(lp, a))
 			return false;
-		fleet_touch(lp->fleet, lp->sel); /* its deadlines may move */
+		fleet_touch(lp->c.fleet, lp->sel); /* its deadlines may move */
 		lp->path->dirty = true; /* the screen answers a key at once */
 		keys++;
 	}
@@ -445,14 +469,14 @@ read_keys(struct loop_parts *lp)
  * the resolver's own timeout, and by DNS_GRACE_NS after the engine is done).
  */
 static bool
-hop_names_pending(struct loop_parts *lp, const struct hop *h, int64_t now)
+hop_names_pending(struct loop *lp, const struct hop *h, int64_t now)
 {
-	if (lp->dns == NULL || !lp->dns_enabled ||
+	if (lp->c.dns == NULL || !lp->dns_enabled ||
 	    (lp->done_ns != 0 && now - lp->done_ns >= DNS_GRACE_NS))
 		return false;
 	for (int i = 0; i < h->nresp; i++) {
-		dns_want(lp->dns, &h->resp[i].addr); /* asked, if not yet */
-		if (dns_state(lp->dns, &h->resp[i].addr) == DNS_STATE_PENDING)
+		dns_want(lp->c.dns, &h->resp[i].addr); /* asked, if not yet */
+		if (dns_state(lp->c.dns, &h->resp[i].addr) == DNS_STATE_PENDING)
 			return true;
 	}
 	return false;
@@ -463,19 +487,19 @@ hop_names_pending(struct loop_parts *lp, const struct hop *h, int64_t now)
  * (probes and names).
  */
 static bool
-print_settled(struct loop_parts *lp, int *next_ttl, int64_t now)
+print_settled(struct loop *lp, int *next_ttl, int64_t now)
 {
 	const struct path *p = lp->path;
 
 	while (*next_ttl <= p->max_ttl) {
 		const struct hop *h = path_hop(p, *next_ttl);
 
-		if (h->st.sent < (uint32_t)lp->once_probes ||
+		if (h->st.sent < (uint32_t)lp->c.once_probes ||
 		    stats_pending(&h->st) > 0 || hop_names_pending(lp, h, now))
 			return false;
-		if (report_once_line(lp->once_out, p, *next_ttl,
-		        lp->once_probes, lp->once_view) != 0 ||
-		    fflush(lp->once_out) != 0) {
+		if (report_once_line(lp->c.once_out, p, *next_ttl,
+		        lp->c.once_probes, lp->c.once_view) != 0 ||
+		    fflush(lp->c.once_out) != 0) {
 			lp->once_errno = errno != 0 ? errno : EIO;
 			return true; /* nothing more can be said */
 		}
@@ -487,9 +511,9 @@ print_settled(struct loop_parts *lp, int *next_ttl, int64_t now)
 }
 
 static bool
-names_pending(struct loop_parts *lp, int64_t now)
+names_pending(struct loop *lp, int64_t now)
 {
-	if (lp->dns == NULL || dns_next_deadline(lp->dns) == CLOCK_NEVER)
+	if (lp->c.dns == NULL || dns_next_deadline(lp->c.dns) == CLOCK_NEVER)
 		return false;
 	if (lp->done_ns == 0)
 		lp->done_ns = now;
@@ -504,9 +528,9 @@ names_pending(struct loop_parts *lp, int64_t now)
 #define FIRST_SIGHT_GAP_NS (10 * NS_PER_MS)
 
 static int64_t
-redraw_due(struct loop_parts *lp, int64_t now)
+redraw_due(struct loop *lp, int64_t now)
 {
-	int64_t due = ui_next_redraw(lp->ui, fleet_dirty(lp->fleet), now);
+	int64_t due = ui_next_redraw(lp->c.ui, fleet_dirty(lp->c.fleet), now);
 
 	if (lp->path->dirty && lp->path->answered_hops != lp->drawn_hops)
 		due = clock_min(due, lp->drawn_ns + FIRST_SIGHT_GAP_NS);
@@ -516,22 +540,22 @@ redraw_due(struct loop_parts *lp, int64_t now)
 /* The screen's time: its own clock (a replay's screen paces in real
  * time), else the loop's. */
 static int64_t
-ui_now(const struct loop_parts *lp)
+ui_now(const struct loop *lp)
 {
-	return clock_now(lp->ui_clk != NULL ? lp->ui_clk : lp->clk);
+	return clock_now(lp->c.ui_clk != NULL ? lp->c.ui_clk : lp->c.clk);
 }
 
 static int64_t
-nearest_deadline(struct loop_parts *lp, int64_t now)
+nearest_deadline(struct loop *lp, int64_t now)
 {
-	int64_t d = fleet_next_deadline(lp->fleet);
+	int64_t d = fleet_next_deadline(lp->c.fleet);
 
-	if (lp->dns != NULL)
-		d = clock_min(d, dns_next_deadline(lp->dns));
-	if (lp->ui != NULL && lp->ui_clk == NULL)
+	if (lp->c.dns != NULL)
+		d = clock_min(d, dns_next_deadline(lp->c.dns));
+	if (lp->c.ui != NULL && lp->c.ui_clk == NULL)
 		d = clock_min(d, redraw_due(lp, now));
-	if (lp->hook != NULL)
-		d = clock_min(d, lp->hook->deadline(lp->hook->ctx, now));
+	if (lp->c.hook != NULL)
+		d = clock_min(d, lp->c.hook->deadline(lp->c.hook->ctx, now));
 	return d;
 }
 
@@ -560,32 +584,32 @@ take_pending_signal(void)
 
 /* Waits for the nearest deadline or an fd; returns -1 on a real error. */
 static int
-wait_events(struct loop_parts *lp, fd_set *r, fd_set *w, fd_set *e)
+wait_events(struct loop *lp, fd_set *r, fd_set *w, fd_set *e)
 {
 	static unsigned busy; /* passes in a row that found an fd ready */
-	int64_t now = clock_now(lp->clk), wait_ns;
+	int64_t now = clock_now(lp->c.clk), wait_ns;
 	int maxfd = -1, fd, n;
 	struct timespec ts;
 
 	FD_ZERO(r);
 	FD_ZERO(w);
 	FD_ZERO(e);
-	maxfd = fleet_fds(lp->fleet, r, maxfd);
-	if (lp->ui != NULL && !lp->keys_off) {
-		fd = ui_fd(lp->ui);
+	maxfd = fleet_fds(lp->c.fleet, r, maxfd);
+	if (lp->c.ui != NULL && !lp->keys_off) {
+		fd = ui_fd(lp->c.ui);
 		FD_SET(fd, r);
 		maxfd = fd > maxfd ? fd : maxfd;
 	}
-	if (lp->dns != NULL && (fd = dns_fds(lp->dns, r, w)) > maxfd)
+	if (lp->c.dns != NULL && (fd = dns_fds(lp->c.dns, r, w)) > maxfd)
 		maxfd = fd;
-	if (lp->hook != NULL)
-		maxfd = lp->hook->fds(lp->hook->ctx, r, w, e, maxfd);
+	if (lp->c.hook != NULL)
+		maxfd = lp->c.hook->fds(lp->c.hook->ctx, r, w, e, maxfd);
 	wait_ns = nearest_deadline(lp, now) - now;
 	if (wait_ns < 0)
 		wait_ns = 0;
-	if (lp->clk->wait != NULL) /* a replay's clock keeps its own pace */
-		wait_ns = lp->clk->wait(lp->clk, wait_ns);
-	if (lp->ui != NULL && lp->ui_clk != NULL) /* the screen's, real */
+	if (lp->c.clk->wait != NULL) /* a replay's clock keeps its own pace */
+		wait_ns = lp->c.clk->wait(lp->c.clk, wait_ns);
+	if (lp->c.ui != NULL && lp->c.ui_clk != NULL) /* the screen's, real */
 		wait_ns =
 		    clock_min(wait_ns, redraw_due(lp, ui_now(lp)) - ui_now(lp));
 	if (wait_ns < 0)
@@ -634,7 +658,7 @@ json_safe(const char *name)
  * reset (fewer events than written) starts again at 0.
  */
 static void
-log_path_events(struct loop_parts *lp, struct fleet_target *t, bool named)
+log_path_events(struct loop *lp, struct fleet_target *t, bool named)
 {
 	const struct path *p = t->p;
 	const struct path_event *ev;
@@ -648,35 +672,35 @@ log_path_events(struct loop_parts *lp, struct fleet_target *t, bool named)
 			continue;
 		verdict_event_json(p, ev, buf, sizeof(buf));
 		if (named) /* several targets: which one, first */
-			fprintf(lp->event_log, "{\"target\": \"%s\", %s\n",
+			fprintf(lp->c.event_log, "{\"target\": \"%s\", %s\n",
 			    json_safe(t->name), buf + 1);
 		else
-			fprintf(lp->event_log, "%s\n", buf);
+			fprintf(lp->c.event_log, "%s\n", buf);
 	}
 	t->logged_events = p->nevents;
 }
 
 static void
-log_events(struct loop_parts *lp)
+log_events(struct loop *lp)
 {
-	size_t n = fleet_count(lp->fleet);
+	size_t n = fleet_count(lp->c.fleet);
 
 	for (size_t i = 0; i < n; i++)
-		log_path_events(lp, fleet_target(lp->fleet, i), n > 1);
+		log_path_events(lp, fleet_target(lp->c.fleet, i), n > 1);
 }
 
 static void
-draw(struct loop_parts *lp, int64_t now)
+draw(struct loop *lp, int64_t now)
 {
 	struct ui_header h;
 	struct namer n;
 
 	fill_header(lp, &h);
-	ui_draw(lp->ui, lp->path, &h, current_namer(lp, &n));
-	ui_mark_drawn(lp->ui, now);
+	ui_draw(lp->c.ui, lp->path, &h, current_namer(lp, &n));
+	ui_mark_drawn(lp->c.ui, now);
 	lp->drawn_ns = now;
 	lp->drawn_hops = lp->path->answered_hops;
-	fleet_clean(lp->fleet); /* the selected path's flag, and the rest */
+	fleet_clean(lp->c.fleet); /* the selected path's flag, and the rest */
 }
 
 /*
@@ -685,31 +709,31 @@ draw(struct loop_parts *lp, int64_t now)
  * printing its header.
  */
 static bool
-print_once(struct loop_parts *lp, int *next_ttl, int64_t now)
+print_once(struct loop *lp, int *next_ttl, int64_t now)
 {
-	const struct report_view *given = lp->once_view;
+	const struct report_view *given = lp->c.once_view;
 	struct fleet_target *t;
 	struct report_view v;
 	bool settled;
 
 	for (;;) {
-		t = fleet_target(lp->fleet, lp->once_target);
+		t = fleet_target(lp->c.fleet, lp->once_target);
 		lp->path = t->p;
 		v = *given;
 		if (t->namer != NULL) /* a simulated path's own names */
 			v.namer = t->namer;
-		lp->once_view = &v;
+		lp->c.once_view = &v;
 		settled = print_settled(lp, next_ttl, now);
-		lp->once_view = given;
+		lp->c.once_view = given;
 		if (!settled)
 			return false;
 		if (lp->once_errno != 0 ||
-		    lp->once_target + 1 >= fleet_count(lp->fleet))
+		    lp->once_target + 1 >= fleet_count(lp->c.fleet))
 			return true;
-		t = fleet_target(lp->fleet, ++lp->once_target);
+		t = fleet_target(lp->c.fleet, ++lp->once_target);
 		*next_ttl = t->p->first_ttl;
-		if (fputc('\n', lp->once_out) == EOF ||
-		    report_once_header(lp->once_out, &t->meta) != 0) {
+		if (fputc('\n', lp->c.once_out) == EOF ||
+		    report_once_header(lp->c.once_out, &t->meta) != 0) {
 			lp->once_errno = errno != 0 ? errno : EIO;
 			return true;
 		}
@@ -718,73 +742,78 @@ print_once(struct loop_parts *lp, int *next_ttl, int64_t now)
 
 /* Ends a pass without a screen: true when every engine is done. */
 static bool
-headless_done(struct loop_parts *lp, int64_t now)
+headless_done(struct loop *lp, int64_t now)
 {
-	fleet_clean(lp->fleet);
-	return fleet_done(lp->fleet) && !names_pending(lp, now);
+	fleet_clean(lp->c.fleet);
+	return fleet_done(lp->c.fleet) && !names_pending(lp, now);
 }
 
-static int run_passes(struct loop_parts *lp);
+static int run_passes(struct loop *lp);
 
 int
-loop_run(struct loop_parts *lp)
+loop_run(struct loop_parts *parts)
 {
-	size_t n = fleet_count(lp->fleet);
+	struct loop l = {.c = *parts, .dns_enabled = parts->dns_enabled};
+	struct loop *lp = &l;
+	size_t n = fleet_count(lp->c.fleet);
 	int rc;
 
-	if (lp->ui != NULL && n > 1) { /* the target list's lines */
+	lp->engine = fleet_target(lp->c.fleet, 0)->e; /* the first selected */
+	lp->path = fleet_target(lp->c.fleet, 0)->p;
+	if (lp->c.ui != NULL && n > 1) { /* the target list's lines */
 		lp->ui_targets = xcalloc(n, sizeof(*lp->ui_targets));
 		for (size_t i = 0; i < n; i++) {
 			lp->ui_targets[i].name =
-			    fleet_target(lp->fleet, i)->name;
-			lp->ui_targets[i].path = fleet_target(lp->fleet, i)->p;
+			    fleet_target(lp->c.fleet, i)->name;
+			lp->ui_targets[i].path =
+			    fleet_target(lp->c.fleet, i)->p;
 		}
 	}
 	rc = run_passes(lp);
 	free(lp->ui_targets);
-	lp->ui_targets = NULL;
+	parts->once_errno = lp->once_errno;
 	return rc;
 }
 
 static int
-run_passes(struct loop_parts *lp)
+run_passes(struct loop *lp)
 {
 	fd_set r, w, e;
 	int64_t now;
 	int once_ttl = lp->path->first_ttl;
 
-	if (lp->dns != NULL)
-		dns_enable_names(lp->dns, lp->dns_enabled);
+	if (lp->c.dns != NULL)
+		dns_enable_names(lp->c.dns, lp->dns_enabled);
 	for (;;) {
 		if (stop_signal)
 			return 0;
 		if (wait_events(lp, &r, &w, &e) == -1)
 			return 1;
-		if (fleet_replies_due(lp->fleet, &r, clock_now(lp->clk)))
-			fleet_read_replies(lp->fleet, clock_now(lp->clk));
-		if (lp->dns != NULL)
-			dns_process(lp->dns, &r, &w);
-		if (lp->hook != NULL)
-			lp->hook->process(lp->hook->ctx, &r, &w, &e);
-		if (lp->ui != NULL && !lp->keys_off &&
-		    FD_ISSET(ui_fd(lp->ui), &r) && !read_keys(lp))
+		if (fleet_replies_due(lp->c.fleet, &r, clock_now(lp->c.clk)))
+			fleet_read_replies(lp->c.fleet, clock_now(lp->c.clk));
+		if (lp->c.dns != NULL)
+			dns_process(lp->c.dns, &r, &w);
+		if (lp->c.hook != NULL)
+			lp->c.hook->process(lp->c.hook->ctx, &r, &w, &e);
+		if (lp->c.ui != NULL && !lp->keys_off &&
+		    FD_ISSET(ui_fd(lp->c.ui), &r) && !read_keys(lp))
 			return 0;
-		if (winch && lp->ui != NULL) {
+		if (winch && lp->c.ui != NULL) {
 			winch = 0;
-			ui_resize(lp->ui);
+			ui_resize(lp->c.ui);
 			lp->path->dirty = true;
 		}
-		now = clock_now(lp->clk);
-		fleet_run_due(lp->fleet, now);
-		if (lp->dns != NULL) /* asks what is enabled */
+		now = clock_now(lp->c.clk);
+		fleet_run_due(lp->c.fleet, now);
+		if (lp->c.dns != NULL) /* asks what is enabled */
 			want_due_names(lp);
-		if (lp->dns != NULL && dns_changed(lp->dns))
+		if (lp->c.dns != NULL && dns_changed(lp->c.dns))
 			lp->path->dirty = true;
-		if (lp->event_log != NULL)
+		if (lp->c.event_log != NULL)
 			log_events(lp);
-		if (lp->once_out != NULL && print_once(lp, &once_ttl, now))
+		if (lp->c.once_out != NULL && print_once(lp, &once_ttl, now))
 			return 0;
-		if (lp->ui != NULL) {
+		if (lp->c.ui != NULL) {
 			if (redraw_due(lp, ui_now(lp)) <= ui_now(lp))
 				draw(lp, ui_now(lp));
 		} else if (headless_done(lp, now)) {

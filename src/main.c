@@ -2,8 +2,8 @@
  * hoptop: argv -> options -> objects -> loop -> teardown in reverse order.
  * Wiring only; every decision lives in a module.
  */
+#include <err.h>
 #include <errno.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,30 +31,16 @@
 #include "hoptop/replay.h"
 #include "hoptop/report.h"
 #include "hoptop/sim.h"
-#include "hoptop/tlist.h"
+#include "hoptop/targets.h"
 #include "hoptop/ui.h"
 #include "hoptop/xmalloc.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
 
-/*
- * Above this many targets, probes are timed from the user-space send
- * time: kernel send stamps would double what the shared socket reads.
- */
-#define FLEET_TX_STAMPS_MAX 100
-
-/* One target as asked for: a name (or a scenario file) and where. */
-struct want {
-	const char *name;
-	int line; /* -F FILE: its line; 0: the command line */
-};
-
 struct run {
 	struct options o;
-	struct want *want; /* the targets asked for, in order */
-	size_t nwant;
-	struct tlist tl;         /* -F FILE */
+	struct targets tg;       /* the targets asked for, in order */
 	struct netsim **ns;      /* --demo: one scenario per target */
 	struct namer *sim_namer; /* --demo: each scenario's own names */
 	struct net_prep *np;
@@ -79,8 +65,8 @@ struct run {
 };
 
 /*
- * Prints "hoptop: MESSAGE" on stderr, sanitised (it may echo what the user
- * or a file gave); returns status for the caller.
+ * warnx(3) of a message that may echo what the user or a file gave, so
+ * sanitised; returns status for the caller.
  */
 static int __attribute__((format(printf, 2, 3)))
 fail(int status, const char *fmt, ...)
@@ -91,104 +77,32 @@ fail(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(
-	    stderr, "hoptop: %s\n", names_sanitize(msg, safe, sizeof(safe)));
+	warnx("%s", names_sanitize(msg, safe, sizeof(safe)));
 	return status;
 }
 
-/* " (FILE:LINE)" for a target from -F, "" for one from the command line. */
-static const char *
-where(const struct run *r, const struct want *w, char *buf, size_t len)
-{
-	if (w->line == 0)
-		return "";
-	snprintf(buf, len, " (%s:%d)", r->o.target_file, w->line);
-	return buf;
-}
-
-/*
- * Resolves target w into *out (a blocking lookup, before the loop starts),
- * of family (AF_UNSPEC: any). Returns 0, or -1 with a message in err.
- * Several addresses: the first of the family asked for is traced, and
- * stderr says so.
- */
+/* warn(3), errno e: "hoptop: WHAT: strerror(e)"; returns EXIT_RUNTIME. */
 static int
-resolve_one(const struct run *r, const struct want *w, int family,
-    struct haddr *out, char *err, size_t errlen)
+fail_errno(const char *what, int e)
 {
-	struct addrinfo hints, *res, *ai;
-	int rc, n = 0;
-	char ip[ADDR_STRLEN], at[300];
-	struct haddr numeric;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_DGRAM;
-	if ((rc = getaddrinfo(w->name, NULL, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve '%s': %s%s%s", w->name,
-		    gai_strerror(rc),
-		    r->o.family != AF_UNSPEC ? " (for the family of -4/-6)"
-		    : family != AF_UNSPEC    ? " (for the family of the first "
-		                               "target; -4/-6 choose one)"
-		                             : "",
-		    where(r, w, at, sizeof(at)));
-		return -1;
-	}
-	addr_from_sockaddr(res->ai_addr, out);
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		n++;
-	freeaddrinfo(res);
-	/* A name with several addresses: say which one is traced. */
-	if (n > 1 && addr_parse(w->name, &numeric) != 0)
-		fail(0, "%s has %d addresses, tracing %s", w->name, n,
-		    addr_str(out, ip, sizeof(ip)));
-	return 0;
+	errno = e;
+	warn("%s", what);
+	return EXIT_RUNTIME;
 }
 
-/*
- * Every target's address, all of one family (the first target's, unless
- * -4/-6), each address once. Returns 0, or -1 with a message in err.
- */
-static int
-resolve_targets(struct run *r, char *err, size_t errlen)
+/* A note from the targets' resolution (it may echo a name). */
+static void
+note(const char *msg)
 {
-	int family = r->o.family;
-	char ip[ADDR_STRLEN];
-
-	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
-	for (size_t i = 0; i < r->nwant; i++) {
-		if (resolve_one(
-		        r, &r->want[i], family, &r->addr[i], err, errlen) == -1)
-			return -1;
-		family = r->addr[0].family;
-	}
-	for (size_t i = 1; i < r->nwant; i++)
-		for (size_t j = 0; j < i; j++)
-			if (addr_eq(&r->addr[i], &r->addr[j])) {
-				snprintf(err, errlen,
-				    "'%s' and '%s' are both %s (give each "
-				    "target once)",
-				    r->want[j].name, r->want[i].name,
-				    addr_str(&r->addr[i], ip, sizeof(ip)));
-				return -1;
-			}
-	return 0;
+	fail(0, "%s", msg);
 }
 
-/* Opens the network or the simulator and makes the transport. */
-/* Protocol, port, flows and identifier of the probes, from the options. */
+/* Protocol, port, flows and identity of the probes, from the options. */
 static void
 probe_params(struct run *r)
 {
-	struct transport_params *tp = &r->tp;
-
-	tp->proto = r->o.proto;
-	tp->port = (uint16_t)(r->o.port != 0            ? r->o.port
-	                      : r->o.proto == PROTO_TCP ? 80
-	                                                : 33434);
-	tp->flows = (uint16_t)r->o.flows;
-	tp->ident = transport_random_ident(r->o.proto, tp->flows);
-	tp->cookie = transport_random_cookie();
+	transport_params_init(
+	    &r->tp, r->o.proto, (unsigned)r->o.port, (unsigned)r->o.flows);
 }
 
 /*
@@ -208,8 +122,8 @@ prepare_sockets(struct run *r, char *err, size_t errlen)
 	r->np = net_prepare(PROTO_UDP, METHOD_UNPRIV, err, errlen);
 	if (r->np == NULL)
 		return -1;
-	fail(0, "no raw or ping sockets for this user (sysctl "
-	        "net.ipv4.ping_group_range): probing with UDP");
+	warnx("no raw or ping sockets for this user (sysctl "
+	      "net.ipv4.ping_group_range): probing with UDP");
 	r->o.proto = PROTO_UDP;
 	probe_params(r);
 	return 0;
@@ -220,7 +134,7 @@ static int
 open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 {
 	struct transport_params tp = r->tp;
-	const char *file = r->want[i].name;
+	const char *file = r->tg.want[i].name;
 	struct fleet_target *t;
 	char name[256];
 
@@ -235,8 +149,8 @@ open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 		tp.family = AF_INET6;
 	if (netsim_target(r->ns[i], tp.family, &tp.target) != 0) {
 		snprintf(err, errlen, "%s%sthe scenario has no IPv%c path",
-		    r->nwant > 1 && file != NULL ? file : "",
-		    r->nwant > 1 && file != NULL ? ": " : "",
+		    r->tg.n > 1 && file != NULL ? file : "",
+		    r->tg.n > 1 && file != NULL ? ": " : "",
 		    tp.family == AF_INET6 ? '6' : '4');
 		return -1;
 	}
@@ -244,7 +158,7 @@ open_scenario(struct run *r, size_t i, char *err, size_t errlen)
 	r->addr[i] = tp.target;
 	t = fleet_add(r->fleet, name);
 	t->t = sim_new(r->ns[i], &tp, &clock_monotonic);
-	if (r->nwant > 1) /* one namer per path; else the loop's own */
+	if (r->tg.n > 1) /* one namer per path; else the loop's own */
 		t->namer = &r->sim_namer[i];
 	return 0;
 }
@@ -256,10 +170,10 @@ static int scenario_name(
 static int
 open_demo(struct run *r, char *err, size_t errlen)
 {
-	r->ns = xcalloc(r->nwant, sizeof(*r->ns));
-	r->addr = xcalloc(r->nwant, sizeof(*r->addr));
-	r->sim_namer = xcalloc(r->nwant, sizeof(*r->sim_namer));
-	for (size_t i = 0; i < r->nwant; i++) {
+	r->ns = xcalloc(r->tg.n, sizeof(*r->ns));
+	r->addr = xcalloc(r->tg.n, sizeof(*r->addr));
+	r->sim_namer = xcalloc(r->tg.n, sizeof(*r->sim_namer));
+	for (size_t i = 0; i < r->tg.n; i++) {
 		r->sim_namer[i] = (struct namer){scenario_name, NULL, NULL};
 		if (open_scenario(r, i, err, errlen) == -1)
 			return -1;
@@ -287,22 +201,22 @@ open_shared(struct run *r, struct transport *real, char *err, size_t errlen)
 		    "as root / with cap_net_raw)");
 		return -1;
 	}
-	m = mux_new(real, r->nwant);
+	m = mux_new(real, r->tg.n);
 	if (m == NULL || mux_seq_slots(m) < need) {
 		snprintf(err, errlen,
 		    "%zu targets leave %u probe sequences each, fewer than "
 		    "one cycle sends (%u): give fewer targets, or lower -m, "
 		    "-q or --flows",
-		    r->nwant, m != NULL ? mux_seq_slots(m) : 0, need);
+		    r->tg.n, m != NULL ? mux_seq_slots(m) : 0, need);
 		mux_free(m);
 		transport_free(real);
 		return -1;
 	}
 	fleet_set_shared(r->fleet, real, m);
-	for (size_t i = 0; i < r->nwant; i++) {
+	for (size_t i = 0; i < r->tg.n; i++) {
 		char name[256];
 
-		names_sanitize(r->want[i].name, name, sizeof(name));
+		names_sanitize(r->tg.want[i].name, name, sizeof(name));
 		fleet_add(r->fleet, name)->t = mux_add(m, &r->addr[i]);
 	}
 	return 0;
@@ -317,24 +231,26 @@ open_transport(struct run *r, char *err, size_t errlen)
 	char name[256];
 
 	probe_params(r);
-	r->fleet = fleet_new(r->nwant);
+	r->fleet = fleet_new(r->tg.n);
 	if (r->o.demo)
 		return open_demo(r, err, errlen);
 	if (prepare_sockets(r, err, errlen) == -1 ||
 	    priv_drop(err, errlen) == -1)
 		return -1;
-	if (resolve_targets(r, err, errlen) == -1)
+	r->addr = xcalloc(r->tg.n, sizeof(*r->addr));
+	if (targets_resolve(&r->tg, r->o.family, r->addr, note, err, errlen) ==
+	    -1)
 		return -1;
 	tp->target = r->addr[0];
 	tp->family = r->addr[0].family;
-	tp->any_target = r->nwant > 1;
-	tp->no_tx_stamps = r->nwant > FLEET_TX_STAMPS_MAX;
+	tp->any_target = r->tg.n > 1;
+	tp->no_tx_stamps = r->tg.n > FLEET_TX_STAMPS_MAX;
 	t = net_transport_new(r->np, tp, err, errlen);
 	if (t == NULL)
 		return -1;
-	if (r->nwant > 1)
+	if (r->tg.n > 1)
 		return open_shared(r, t, err, errlen);
-	names_sanitize(r->want[0].name, name, sizeof(name));
+	names_sanitize(r->tg.want[0].name, name, sizeof(name));
 	fleet_add(r->fleet, name)->t = t;
 	return 0;
 }
@@ -435,24 +351,6 @@ fill_meta(struct run *r, struct fleet_target *t, const struct haddr *addr)
 }
 
 /*
- * Target i of n starts in slot i * slots / n of the interval: up to
- * FLEET_SLOTS slots, at least FLEET_SLOT_MIN_NS apart. Starts are spread,
- * but 1,000 targets wake the loop 100 times a cycle, not 1,000.
- */
-#define FLEET_SLOTS       100
-#define FLEET_SLOT_MIN_NS (5 * NS_PER_MS)
-
-static int64_t
-start_delay(int64_t interval_ns, size_t i, size_t n)
-{
-	size_t slots = n < FLEET_SLOTS ? n : FLEET_SLOTS;
-
-	while (slots > 1 && interval_ns / (int64_t)slots < FLEET_SLOT_MIN_NS)
-		slots--;
-	return (int64_t)(i * slots / n) * (interval_ns / (int64_t)slots);
-}
-
-/*
  * Each target's path and engine. With several, their first cycles are
  * spread over the interval (no burst of every target's probes at once),
  * and with shared sockets each engine numbers its probes in its share.
@@ -484,46 +382,14 @@ make_engines(struct run *r)
 		struct fleet_target *t = fleet_target(r->fleet, i);
 
 		fill_meta(r, t, &r->addr[i]);
-		c.start_delay_ns = start_delay(c.interval_ns, i, n);
+		c.start_delay_ns = fleet_start_delay(c.interval_ns, i, n);
 		t->p = path_new(&r->addr[i], r->o.first_ttl, r->o.max_ttl);
-		if (n > 1) /* lean per target: 1,000 of them fit in 64 MB */
-			path_set_history_len(t->p, n > 100 ? 32 : 256);
+		if (fleet_history_len(n) != 0)
+			path_set_history_len(t->p, fleet_history_len(n));
 		t->e = engine_new(&c, t->t, t->p, r->clk);
 		if (r->o.ping_ttl != 0)
 			engine_ping_hop(t->e, r->o.ping_ttl);
 	}
-}
-
-/* Mode defaults the command line leaves open. */
-static int
-settle_options(struct options *o, char *err, size_t errlen)
-{
-	if (o->probes == 0)
-		o->probes = o->mode == MODE_ONCE ? 3 : 1;
-	if (o->count < 0)
-		o->count = o->mode == MODE_REPORT ? 10 : 0;
-	if (o->mode == MODE_ONCE)
-		o->count = 1;
-	if (o->replay_file == NULL &&
-	    priv_check_interval(o->interval_s, err, errlen) == -1)
-		return -1;
-	if (o->export_dir == NULL)
-		o->export_dir = ".";
-	if (o->ping_ttl != 0 && o->proto != PROTO_ICMP) {
-		snprintf(err, errlen,
-		    "--ping-hop: pings are ICMP Echo Requests; use it with "
-		    "ICMP probes (-I), not -u or -T");
-		return -1;
-	}
-	if (o->ping_ttl != 0 &&
-	    (o->ping_ttl < o->first_ttl || o->ping_ttl > o->max_ttl)) {
-		snprintf(err, errlen,
-		    "--ping-hop: TTL %d is outside -f %d .. "
-		    "-m %d",
-		    o->ping_ttl, o->first_ttl, o->max_ttl);
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -541,8 +407,8 @@ open_dns(const struct options *o)
 	    (o->no_dns && !o->show_asn && o->mode != MODE_MONITOR))
 		return NULL;
 	d = dns_new(&clock_monotonic,
-	    o->asn_zone != NULL ? o->asn_zone : "origin.asn.cymru.com", NULL,
-	    err, sizeof(err));
+	    o->asn_zone != NULL ? o->asn_zone : DNS_AS_ZONE, NULL, err,
+	    sizeof(err));
 	if (d == NULL)
 		fail(0, "names are off: %s", err);
 	else
@@ -618,8 +484,7 @@ write_report(struct run *r, const struct report_view *v)
 	else
 		rc = write_many(r, v);
 	if (rc == -1 || fflush(stdout) == EOF)
-		return fail(EXIT_RUNTIME, "cannot write the report: %s",
-		    strerror(errno));
+		return fail_errno("cannot write the report", errno);
 	return 0;
 }
 
@@ -636,6 +501,7 @@ open_ui(struct run *r)
 	uc.show_asn = r->o.show_asn;
 	uc.show_mpls = r->o.show_mpls;
 	uc.min_redraw_ms = 100;
+	uc.wall = &clock_wall;
 	r->ui = ui_open(&uc, stdin, stdout, NULL, err, sizeof(err));
 	if (r->ui == NULL) /* no terminal: the wrong mode, use --report */
 		return fail(
@@ -686,7 +552,7 @@ open_metrics(struct run *r)
 	if (r->metrics == NULL)
 		return fail(EXIT_RUNTIME, "%s", err);
 	addr_str(a, ip, sizeof(ip));
-	fprintf(stderr, "hoptop: metrics at http://%s%s%s:%u/metrics\n",
+	warnx("metrics at http://%s%s%s:%u/metrics",
 	    a->family == AF_INET6 ? "[" : "", ip,
 	    a->family == AF_INET6 ? "]" : "", metrics_port(r->metrics));
 	r->headless = r->o.mode == MODE_MONITOR && !isatty(STDIN_FILENO);
@@ -766,8 +632,6 @@ run(struct run *r)
 	 * (the resolver's, or a simulated path's own), unless -n. */
 	v.mode = r->o.no_dns || v.namer == NULL ? NAMES_ADDR : NAMES_HOST;
 	lp.fleet = r->fleet;
-	lp.engine = t0->e;
-	lp.path = t0->p;
 	lp.dns = r->dns;
 	lp.ui = r->ui;
 	lp.clk = r->clk;
@@ -780,8 +644,7 @@ run(struct run *r)
 		lp.once_probes = r->o.probes;
 		lp.once_view = &v;
 		if (report_once_header(stdout, &t0->meta) != 0)
-			return fail(EXIT_RUNTIME, "cannot write the output: %s",
-			    strerror(errno));
+			return fail_errno("cannot write the output", errno);
 	}
 	wire_metrics(r, &lp, v.namer);
 	if (r->o.record_file != NULL)
@@ -792,10 +655,9 @@ run(struct run *r)
 	ui_close(r->ui);
 	r->ui = NULL;
 	if (rc != 0)
-		return fail(EXIT_RUNTIME, "select failed: %s", strerror(errno));
+		return fail_errno("select failed", errno);
 	if (lp.once_errno != 0)
-		return fail(EXIT_RUNTIME, "cannot write the output: %s",
-		    strerror(lp.once_errno));
+		return fail_errno("cannot write the output", lp.once_errno);
 	if (r->o.mode == MODE_REPORT && write_report(r, &v) != 0)
 		return EXIT_RUNTIME;
 	if (r->headless) /* a service stopped the usual way */
@@ -813,41 +675,14 @@ teardown(struct run *r)
 	fleet_free(r->fleet);
 	replay_free(r->rp);
 	net_prep_free(r->np);
-	for (size_t i = 0; r->ns != NULL && i < r->nwant; i++)
+	for (size_t i = 0; r->ns != NULL && i < r->tg.n; i++)
 		netsim_free(r->ns[i]);
 	free(r->ns);
 	free(r->sim_namer);
 	free(r->addr);
-	free(r->want);
-	tlist_reset(&r->tl);
+	targets_reset(&r->tg);
 	if (r->log != NULL)
 		fclose(r->log);
-}
-
-/*
- * The targets asked for: the command line's, then -F FILE's. With --demo,
- * the first is --demo's own scenario (built in, or FILE). Returns 0, or
- * -1 with a message in err.
- */
-static int
-gather_targets(struct run *r, char *err, size_t errlen)
-{
-	const struct options *o = &r->o;
-	size_t n = 0;
-
-	tlist_init(&r->tl);
-	if (o->target_file != NULL &&
-	    tlist_load(&r->tl, o->target_file, err, errlen) == -1)
-		return -1;
-	r->want = xcalloc((size_t)o->ntargets + r->tl.n + 1, sizeof(*r->want));
-	if (o->demo)
-		r->want[n++] = (struct want){o->demo_file, 0};
-	for (int i = 0; i < o->ntargets; i++)
-		r->want[n++] = (struct want){o->targets[i], 0};
-	for (size_t i = 0; i < r->tl.n; i++)
-		r->want[n++] = (struct want){r->tl.v[i].name, r->tl.v[i].line};
-	r->nwant = n;
-	return 0;
 }
 
 /* --log FILE: opened for appending, line-buffered (safe to tail -f). */
@@ -895,8 +730,8 @@ static int
 check_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout))
-		return fail(EXIT_RUNTIME, "cannot write the output: %s",
-		    strerror(errno != 0 ? errno : EIO));
+		return fail_errno(
+		    "cannot write the output", errno != 0 ? errno : EIO);
 	return 0;
 }
 
@@ -930,7 +765,7 @@ drop_early(const struct options *o)
 	    o->replay_file == NULL)
 		return 0;
 	if (priv_drop(err, sizeof(err)) == -1) {
-		fail(EXIT_RUNTIME, "%s", err);
+		warnx("%s", err);
 		return -1;
 	}
 	return 0;
@@ -957,11 +792,13 @@ main(int argc, char **argv)
 	r.wall_offset_ns = clock_real_ns() - r.start_ns;
 	if (r.o.replay_file != NULL && open_replay(&r, err, sizeof(err)) == -1)
 		return fail(EXIT_RUNTIME, "%s", err);
-	if (settle_options(&r.o, err, sizeof(err)) == -1) {
+	if ((r.o.replay_file == NULL && /* a replay's pace is the run's */
+	        priv_check_interval(r.o.interval_s, err, sizeof(err)) == -1) ||
+	    cli_settle(&r.o, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}
-	if (gather_targets(&r, err, sizeof(err)) == -1) {
+	if (targets_gather(&r.tg, &r.o, err, sizeof(err)) == -1) {
 		teardown(&r);
 		return fail(EXIT_USAGE, "%s", err);
 	}

@@ -401,7 +401,7 @@ static int
 source_toward(const struct transport_params *tp, struct haddr *src)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr_to_sockaddr(&tp->target, 33434, &ss);
+	socklen_t len = addr_to_sockaddr(&tp->target, TRANSPORT_UDP_PORT, &ss);
 	int fd, e;
 
 	fd = socket(tp->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);

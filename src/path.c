@@ -216,14 +216,13 @@ find_responder(
 	memset(r, 0, sizeof(*r));
 	r->addr = *from;
 	stats_init(&r->st);
-	r->first_ns = now_ns;
 	p->nresponders++;
 	return h->nresp++;
 }
 
 static void
-update_responder(struct responder *r, int64_t rtt_ns, int64_t now_ns,
-    uint16_t flow, const struct mpls_stack *mpls)
+update_responder(struct responder *r, int64_t rtt_ns, uint16_t flow,
+    const struct mpls_stack *mpls)
 {
 	stats_add_reply(&r->st, rtt_ns);
 	if (flow < 64)
@@ -232,7 +231,6 @@ update_responder(struct responder *r, int64_t rtt_ns, int64_t now_ns,
 		r->mpls = *mpls;
 	else
 		memset(&r->mpls, 0, sizeof(r->mpls));
-	r->last_ns = now_ns;
 }
 
 /* Learns, lowers or forgets the destination TTL after a reply at ttl. */
@@ -333,7 +331,7 @@ record_reply(struct path *p, struct hop *h, const struct haddr *from,
 	h->cur_received++;
 	ri = find_responder(p, h, from, now_ns);
 	if (ri != RESP_NONE) {
-		update_responder(&h->resp[ri], rtt_ns, now_ns, flow, mpls);
+		update_responder(&h->resp[ri], rtt_ns, flow, mpls);
 		smp.resp = (uint8_t)ri;
 	}
 	history_add(&h->hist, &smp);

@@ -151,11 +151,19 @@ report_view_cols(const struct report_view *v, int *n)
 	return v->cols;
 }
 
-/* A column's text for a row: Loss% and Snt mean nothing for a responder. */
+/* Whether a row has the column: Loss% and Snt mean nothing for a
+ * responder's row (it is sent no probes of its own). */
+bool
+report_row_has(enum col_id id, const struct row *rw)
+{
+	return rw->index == 0 || (id != COL_LOSS && id != COL_SNT);
+}
+
+/* A column's text for a row ("" where the row has no such column). */
 const char *
 report_cell(enum col_id id, const struct row *rw, char *buf, size_t len)
 {
-	if (rw->index > 0 && (id == COL_LOSS || id == COL_SNT)) {
+	if (!report_row_has(id, rw)) {
 		buf[0] = '\0';
 		return buf;
 	}
@@ -243,26 +251,34 @@ csv_field(FILE *f, const char *s, bool first)
 	fputc('"', f);
 }
 
-/* A number with up to 6 decimals (whole ns for ms), no trailing zeros. */
+/*
+ * A column's number for a row: a count as "%u", else up to 6 decimals
+ * (whole ns for ms) without trailing zeros; "" where the row has no number.
+ */
 static const char *
-csv_num(bool have, double x, char *buf, size_t len)
+csv_num(enum col_id id, const struct row *rw, char *buf, size_t len)
 {
+	const struct column *c = column_get(id);
 	char *e;
 
-	if (!have) {
-		buf[0] = '\0';
+	buf[0] = '\0';
+	if (!report_row_has(id, rw) || !column_has_number(id, rw->st))
+		return buf;
+	if (c->kind == COL_KIND_COUNT) {
+		snprintf(buf, len, "%u", (unsigned)c->value(rw->st));
 		return buf;
 	}
-	snprintf(buf, len, "%.6f", x);
+	snprintf(buf, len, "%.6f", c->value(rw->st));
 	e = buf + strlen(buf) - 1;
 	while (*e == '0' && e[-1] != '.')
 		*e-- = '\0';
 	return buf;
 }
 
-static const char *const csv_titles[] = {"ttl", "responder", "ip", "hostname",
-    "asn", "loss_pct", "sent", "received", "last_ms", "avg_ms", "best_ms",
-    "worst_ms", "stdev_ms", "jitter_ms", "jint_ms", "loss_cause", "method"};
+/* Around the statistics, which are the table's COL_OUT_HOP columns. */
+static const char *const csv_before[] = {
+    "ttl", "responder", "ip", "hostname", "asn"};
+static const char *const csv_after[] = {"loss_cause", "method"};
 
 /* ttl, responder, ip, hostname, asn. */
 static void
@@ -286,25 +302,15 @@ static void
 csv_row(FILE *f, const struct row *rw, const struct report_view *v,
     const struct report_meta *m, const struct verdict *vd)
 {
-	const struct stats *s = rw->st;
-	bool hop = rw->index == 0, have = s->received > 0;
-	double vals[] = {(double)s->last_ns, stats_avg_ns(s),
-	    (double)s->best_ns, (double)s->worst_ns, stats_stdev_ns(s),
-	    stats_jitter_ns(s), stats_jint_ns(s)};
 	char buf[64];
 
 	csv_ident(f, rw, v);
-	csv_field(f, csv_num(hop, stats_loss_pct(s), buf, sizeof(buf)), false);
-	if (hop)
-		fprintf(f, ",%u", (unsigned)s->sent);
-	else
-		fputc(',', f);
-	fprintf(f, ",%u", (unsigned)s->received);
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
-		csv_field(
-		    f, csv_num(have, vals[i] / 1e6, buf, sizeof(buf)), false);
-	csv_field(
-	    f, hop ? verdict_cause_name(vd->hop[rw->ttl].cause) : "", false);
+	for (int id = 0; id < COL_COUNT; id++)
+		if (column_get(id)->out & COL_OUT_HOP)
+			csv_field(f, csv_num(id, rw, buf, sizeof(buf)), false);
+	csv_field(f,
+	    rw->index == 0 ? verdict_cause_name(vd->hop[rw->ttl].cause) : "",
+	    false);
 	/* "simulated" marks a simulated path on every row. */
 	csv_field(f, m->method != NULL ? m->method : "", false);
 	fputs("\r\n", f);
@@ -313,7 +319,9 @@ csv_row(FILE *f, const struct row *rw, const struct report_view *v,
 /*
  * One header row, then a row per hop (responder 0: the main responder
  * named, the hop's statistics) and a row per other responder (1, 2, ...:
- * its own replies; loss_pct and sent empty). Times in ms; empty = no reply.
+ * its own replies; loss_pct and sent empty). The statistics are the
+ * column table's COL_OUT_HOP columns in its order, under their keys (csv_num
+ * writes them). Times in ms; empty = no reply.
  * The last column names the probing method ("simulated" on a simulated
  * path), as CSV has no place for a header note.
  */
@@ -342,8 +350,13 @@ csv_titles_row(FILE *f, bool named)
 {
 	if (named)
 		fputs("target,", f);
-	for (size_t i = 0; i < sizeof(csv_titles) / sizeof(csv_titles[0]); i++)
-		csv_field(f, csv_titles[i], i == 0);
+	for (size_t i = 0; i < sizeof(csv_before) / sizeof(csv_before[0]); i++)
+		csv_field(f, csv_before[i], i == 0);
+	for (int id = 0; id < COL_COUNT; id++)
+		if (column_get(id)->out & COL_OUT_HOP)
+			csv_field(f, column_get(id)->key, false);
+	for (size_t i = 0; i < sizeof(csv_after) / sizeof(csv_after[0]); i++)
+		csv_field(f, csv_after[i], false);
 	fputs("\r\n", f);
 }
 

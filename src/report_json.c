@@ -50,12 +50,6 @@ jstr(const char *s)
 }
 
 static json_t *
-jms(bool have, double ns)
-{
-	return have ? json_real(ns / 1e6) : json_null();
-}
-
-static json_t *
 jtime(time_t t)
 {
 	char buf[64];
@@ -65,22 +59,32 @@ jtime(time_t t)
 	return jstr(report_utc_time(t, T_RFC3339, buf, sizeof(buf)));
 }
 
-/* The RTT fields of s: null when it has no reply. */
+/*
+ * Puts the columns from..to (enum order) of s that carry the bit out, under
+ * their keys: counts as integers, the rest as reals, null where
+ * column_has_number() says so. The hand-written fields of an object go
+ * between such spans, so the whole table is covered in its order.
+ */
 static void
-json_times(json_t *o, const struct stats *s, bool jitter, int *bad)
+json_cols(json_t *o, const struct stats *s, unsigned out, enum col_id from,
+    enum col_id to, int *bad)
 {
-	bool have = s->received > 0;
+	for (int id = from; id <= (int)to; id++) {
+		const struct column *c = column_get(id);
 
-	put(o, "last_ms", jms(have, (double)s->last_ns), bad);
-	put(o, "avg_ms", jms(have, stats_avg_ns(s)), bad);
-	put(o, "best_ms", jms(have, (double)s->best_ns), bad);
-	put(o, "worst_ms", jms(have, (double)s->worst_ns), bad);
-	put(o, "stdev_ms", jms(have, stats_stdev_ns(s)), bad);
-	if (!jitter)
-		return;
-	put(o, "jitter_ms", jms(have, stats_jitter_ns(s)), bad);
-	put(o, "jint_ms", jms(have, stats_jint_ns(s)), bad);
+		if (!(c->out & out))
+			continue;
+		if (c->kind == COL_KIND_COUNT)
+			put(o, c->key, json_integer((json_int_t)c->value(s)),
+			    bad);
+		else if (column_has_number(id, s))
+			put(o, c->key, json_real(c->value(s)), bad);
+		else
+			put(o, c->key, json_null(), bad);
+	}
 }
+
+#define TABLE_END (COL_COUNT - 1)
 
 /* ip, hostname, asn of r (all null for NULL). */
 static void
@@ -131,9 +135,9 @@ json_responder(const struct hop *h, const struct responder *r,
 		return NULL;
 	}
 	json_ident(o, r, v, bad);
-	put(o, "received", json_integer(r->st.received), bad);
+	json_cols(o, &r->st, COL_OUT_RESP, COL_LOSS, COL_RCV, bad);
 	put(o, "share_pct", json_real(hop_share_pct(h, r)), bad);
-	json_times(o, &r->st, false, bad);
+	json_cols(o, &r->st, COL_OUT_RESP, COL_LAST, TABLE_END, bad);
 	for (int f = 0; flows != NULL && f < 64; f++)
 		if (r->flows & (UINT64_C(1) << f))
 			push(flows, json_integer(f), bad);
@@ -142,7 +146,8 @@ json_responder(const struct hop *h, const struct responder *r,
 	return o;
 }
 
-/* Ping-the-hop: {"ip", "sent", "received", "loss_pct", times}. */
+/* Ping-the-hop: {"ip", "sent", "received", "loss_pct", times} (schema 1:
+ * the loss after the counts). */
 static json_t *
 json_ping(const struct hop *h, int *bad)
 {
@@ -152,10 +157,9 @@ json_ping(const struct hop *h, int *bad)
 	if (o == NULL)
 		return NULL;
 	put(o, "ip", jstr(addr_str(&h->ping_addr, ip, sizeof(ip))), bad);
-	put(o, "sent", json_integer(h->ping.sent), bad);
-	put(o, "received", json_integer(h->ping.received), bad);
-	put(o, "loss_pct", json_real(stats_loss_pct(&h->ping)), bad);
-	json_times(o, &h->ping, false, bad);
+	json_cols(o, &h->ping, COL_OUT_PING, COL_SNT, COL_RCV, bad);
+	json_cols(o, &h->ping, COL_OUT_PING, COL_LOSS, COL_LOSS, bad);
+	json_cols(o, &h->ping, COL_OUT_PING, COL_LAST, TABLE_END, bad);
 	return o;
 }
 
@@ -171,14 +175,13 @@ json_hop(const struct hop *h, const struct report_view *v,
 	}
 	put(o, "ttl", json_integer(h->ttl), bad);
 	json_ident(o, hop_current_responder(h), v, bad);
-	put(o, "loss_pct", json_real(stats_loss_pct(&h->st)), bad);
+	json_cols(o, &h->st, COL_OUT_HOP, COL_LOSS, COL_LOSS, bad);
 	put(o, "loss_cause", jstr(verdict_cause_name(vd->hop[h->ttl].cause)),
 	    bad);
-	put(o, "sent", json_integer(h->st.sent), bad);
-	put(o, "received", json_integer(h->st.received), bad);
+	json_cols(o, &h->st, COL_OUT_HOP, COL_SNT, COL_RCV, bad);
 	put(o, "lost", json_integer(h->st.lost), bad);
 	put(o, "in_flight", json_integer(stats_pending(&h->st)), bad);
-	json_times(o, &h->st, true, bad);
+	json_cols(o, &h->st, COL_OUT_HOP, COL_LAST, TABLE_END, bad);
 	for (int i = 0; resp != NULL && i < h->nresp; i++)
 		push(resp, json_responder(h, &h->resp[i], v, bad), bad);
 	put(o, "responders", resp, bad);

@@ -54,6 +54,7 @@ const char *report_as_text(const struct report_view *v,
     const struct responder *r, char *buf, size_t len);
 const struct report_view *report_view_or_default(const struct report_view *v);
 const enum col_id *report_view_cols(const struct report_view *v, int *n);
+bool report_row_has(enum col_id id, const struct row *rw);
 const char *report_cell(
     enum col_id id, const struct row *rw, char *buf, size_t len);
 const char *report_utc_time(

@@ -62,6 +62,20 @@ transport_random_cookie(void)
 	return c;
 }
 
+void
+transport_params_init(struct transport_params *tp, enum probe_proto proto,
+    unsigned port, unsigned flows)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->proto = proto;
+	tp->port = (uint16_t)(port != 0            ? port
+	                      : proto == PROTO_TCP ? TRANSPORT_TCP_PORT
+	                                           : TRANSPORT_UDP_PORT);
+	tp->flows = (uint16_t)flows;
+	tp->ident = transport_random_ident(proto, tp->flows);
+	tp->cookie = transport_random_cookie();
+}
+
 bool
 transport_cookie_ok(
     const struct transport_params *tp, const struct pkt_reply *pr)

@@ -1,14 +1,14 @@
 /*
- * ui: the full-screen front end on ncursesw; with ui_panels.c and ui_keys.c the
- * only files that include curses. It reads the model (const) and draws it; keys
- * that change only the view are handled here, the others go back to the loop as
- * actions.
+ * ui: the full-screen front end on ncursesw; with the other ui_*.c files
+ * (ui_private.h) the only ones that include curses. It reads the model
+ * (const) and draws it; keys that change only the view are handled here, the
+ * others go back to the loop as actions.
  *
- * Screen: three header lines, a blank line, the table header, the table
- * (one line per hop, plus lines for further responders and MPLS labels),
+ * Screen: three header lines (ui_header.c), a blank line, the table header, the
+ * table (one line per hop, plus lines for further responders and MPLS labels),
  * and a status line. Everything goes through ui_put_text(), which clips to a
- * width (never wraps) and replaces control bytes, so names from the
- * network cannot move the cursor.
+ * width (never wraps) and replaces control bytes (ui_text_fit, in
+ * ui_text.c), so names from the network cannot move the cursor.
  */
 #include "ui_private.h"
 
@@ -16,88 +16,6 @@
 static struct ui the_ui;
 
 /* ---- text ---- */
-
-/*
- * The display character at s: returns its byte length and sets its columns;
- * *bad when it must be shown as '?' (control, invalid, or not ASCII outside
- * a UTF-8 locale).
- */
-static size_t
-char_at(const struct ui *u, const char *s, int *cols, bool *bad)
-{
-	unsigned char c = (unsigned char)*s;
-	mbstate_t st;
-	wchar_t wc;
-	size_t n;
-
-	*cols = 1;
-	*bad = names_safe_char(s) == 0; /* the one sanitiser's rule */
-	if (c < 0x80)
-		return 1;
-	if (*bad || !u->utf8) {
-		*bad = true;
-		return 1;
-	}
-	*bad = true;
-	memset(&st, 0, sizeof(st));
-	n = mbrtowc(&wc, s, strnlen(s, MB_CUR_MAX), &st);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
-		return 1;
-	if (wcwidth(wc) < 0)
-		return n;
-	*cols = wcwidth(wc);
-	*bad = false;
-	return n;
-}
-
-/* Columns s takes on screen. */
-static int
-text_width(const struct ui *u, const char *s)
-{
-	int w = 0, cw;
-	bool bad;
-
-	while (*s != '\0') {
-		s += char_at(u, s, &cw, &bad);
-		w += cw;
-	}
-	return w;
-}
-
-/*
- * Copies s into out (TEXT_MAX bytes) so that it takes at most w columns,
- * cut with an ellipsis when longer. Returns the columns used.
- */
-static int
-fit_text(const struct ui *u, const char *s, int w, char *out)
-{
-	const char *ell = u->utf8 ? "\u2026" : "...";
-	int ellw = u->utf8 ? 1 : 3, used = 0, cw;
-	size_t o = 0, n;
-	bool bad, cut = text_width(u, s) > w;
-	int room = cut ? w - ellw : w;
-
-	while (*s != '\0') {
-		n = char_at(u, s, &cw, &bad);
-		if (used + cw > room || o + n + 4 >= TEXT_MAX)
-			break;
-		if (bad)
-			out[o++] = '?';
-		else {
-			memcpy(out + o, s, n);
-			o += n;
-		}
-		used += cw;
-		s += n;
-	}
-	if (cut && room >= 0) {
-		strcpy(out + o, ell);
-		o += strlen(ell);
-		used += ellw;
-	}
-	out[o] = '\0';
-	return used;
-}
 
 /* Draws s at (y, x) clipped to w columns; returns the columns used. */
 int
@@ -108,21 +26,21 @@ ui_put_text(const struct ui *u, int y, int x, int w, const char *s)
 
 	if (w <= 0)
 		return 0;
-	used = fit_text(u, s, w, buf);
+	used = ui_text_fit(u->utf8, s, w, buf);
 	mvaddstr(y, x, buf);
 	return used;
 }
 
 /* Draws s right-aligned in the w columns starting at x. */
-static void
-put_right(const struct ui *u, int y, int x, int w, const char *s)
+void
+ui_put_right(const struct ui *u, int y, int x, int w, const char *s)
 {
 	char buf[TEXT_MAX];
 	int used;
 
 	if (w <= 0)
 		return;
-	used = fit_text(u, s, w, buf);
+	used = ui_text_fit(u->utf8, s, w, buf);
 	mvaddstr(y, x + w - used, buf);
 }
 
@@ -136,190 +54,6 @@ ui_put_attr(const struct ui *u, int y, int x, int w, const char *s, attr_t a)
 	used = ui_put_text(u, y, x, w, s);
 	attroff(a);
 	return used;
-}
-
-/* ---- header and status ---- */
-
-/* "1.0", "0.25", "10.0": at least one decimal, no trailing zeros. */
-static void
-format_interval(double s, char *buf, size_t len)
-{
-	size_t n;
-
-	snprintf(buf, len, "%.2f", s);
-	n = strlen(buf);
-	if (n >= 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
-		buf[n - 1] = '\0';
-}
-
-static attr_t
-tag_attr(const struct ui *u)
-{
-	return A_REVERSE | A_BOLD | (u->color ? COLOR_PAIR(PAIR_YELLOW) : 0);
-}
-
-/* Line 0: version, SIMULATED tag, clock. */
-static void
-draw_title(const struct ui *u, const struct ui_header *h, int cols)
-{
-	char buf[128], clk[16];
-	struct tm tm;
-	int x;
-
-	snprintf(buf, sizeof(buf), "hoptop %s", h->version ? h->version : "");
-	x = ui_put_attr(u, 0, 0, cols - 10, buf, A_BOLD) + 2;
-	if (h->simulated)
-		x += ui_put_attr(
-		         u, 0, x, cols - 10 - x, " SIMULATED ", tag_attr(u)) +
-		     2;
-	if (h->note != NULL && x < cols - 10) {
-		snprintf(buf, sizeof(buf), "names: %s", h->note);
-		ui_put_attr(u, 0, x, cols - 10 - x, buf,
-		    u->color ? COLOR_PAIR(PAIR_YELLOW) : A_BOLD);
-	}
-	if (localtime_r(&h->now, &tm) != NULL &&
-	    strftime(clk, sizeof(clk), "%H:%M:%S", &tm) > 0)
-		put_right(u, 0, cols - 9, 8, clk);
-}
-
-/* Line 1: "source -> target (address)". */
-static void
-draw_route(const struct ui *u, const struct ui_header *h, int cols)
-{
-	const char *tn = h->target_name ? h->target_name : "";
-	const char *src = h->source ? h->source : "";
-	char addr[ADDR_STRLEN] = "", buf[TEXT_MAX];
-
-	if (addr_is_set(&h->target_addr))
-		addr_str(&h->target_addr, addr, sizeof(addr));
-	if (addr[0] != '\0' && strcmp(addr, tn) != 0)
-		snprintf(buf, sizeof(buf), "%s -> %s (%s)", src, tn, addr);
-	else
-		snprintf(buf, sizeof(buf), "%s -> %s", src, tn[0] ? tn : addr);
-	ui_put_text(u, 1, 0, cols, buf);
-}
-
-/*
- * Line 2: protocol, probes, interval, cycle, then Running / Paused, which
- * always shows: on a narrow screen the method goes first, then the rest is
- * cut.
- */
-static void
-draw_mode(const struct ui *u, const struct ui_header *h, int cols)
-{
-	const char *sep = u->utf8 ? " \u00b7 " : " | ";
-	const char *state = h->replay != NULL ? h->replay
-	                    : h->paused       ? "Paused"
-	                                      : "Running";
-	char iv[32], rest[256], buf[TEXT_MAX];
-	int x, room = cols - (int)strlen(state);
-
-	format_interval(h->interval_s, iv, sizeof(iv));
-	snprintf(rest, sizeof(rest),
-	    "%s%d probe%s/hop%sinterval %s s%scycle %u%s", sep, h->probes,
-	    h->probes == 1 ? "" : "s", sep, iv, sep, h->cycles, sep);
-	snprintf(buf, sizeof(buf), "%s (%s)%s", h->proto ? h->proto : "",
-	    h->method ? h->method : "", rest);
-	if (text_width(u, buf) > room)
-		snprintf(
-		    buf, sizeof(buf), "%s%s", h->proto ? h->proto : "", rest);
-	x = ui_put_text(u, 2, 0, room, buf);
-	ui_put_attr(u, 2, x, cols - x, state,
-	    h->paused || h->replay != NULL ? A_BOLD | A_REVERSE : 0);
-}
-
-static void
-draw_header(const struct ui *u, const struct ui_header *h, int cols)
-{
-	draw_title(u, h, cols);
-	draw_route(u, h, cols);
-	draw_mode(u, h, cols);
-}
-
-/* Key hints that fit, always ending with the one for help. */
-static void
-draw_hints(const struct ui *u, int y, int w)
-{
-	static const char *const ascii[] = {"q quit", "n names", "+/- probes",
-	    "p pause", "r reset", "s save", "d display", "j jitter",
-	    "Up/Dn select", "Enter details"};
-	static const char *const utf8[] = {"q quit", "n names", "+/- probes",
-	    "p pause", "r reset", "s save", "d display", "j jitter",
-	    "\u2191\u2193 select", "\u23ce details"};
-	const char *const *hint = u->utf8 ? utf8 : ascii;
-	const char *help = "? help";
-	char buf[TEXT_MAX] = "";
-	size_t i, o = 0;
-
-	for (i = 0; i < sizeof(ascii) / sizeof(ascii[0]); i++) {
-		if (text_width(u, buf) + text_width(u, hint[i]) + 2 +
-		        (int)strlen(help) >
-		    w)
-			break;
-		o +=
-		    (size_t)snprintf(buf + o, sizeof(buf) - o, "%s  ", hint[i]);
-	}
-	snprintf(buf + o, sizeof(buf) - o, "%s", help);
-	ui_put_text(u, y, 0, w, buf);
-}
-
-/* The newest event in words, then the keys to see more. */
-static void
-draw_event_status(const struct ui *u, int y, int w)
-{
-	int x = ui_put_attr(u, y, 0, w, u->event, A_BOLD);
-
-	ui_put_text(u, y, x, w - x, "   l events  ? help");
-}
-
-/* The last line: the message, or hints for what is on screen. */
-static void
-draw_status(const struct ui *u, int rows, int cols)
-{
-	if (u->msg[0] != '\0')
-		ui_put_attr(u, rows - 1, 0, cols - 1, u->msg, A_BOLD);
-	else if (u->panel == PANEL_NONE && u->event[0] != '\0')
-		draw_event_status(u, rows - 1, cols - 1);
-	else if (u->panel == PANEL_EVENTS)
-		ui_put_text(u, rows - 1, 0, cols - 1,
-		    u->utf8 ? "Esc/\u23ce/q/l close" : "Esc/Enter/q/l close");
-	else if (u->panel == PANEL_HELP)
-		ui_put_text(u, rows - 1, 0, cols - 1,
-		    "press any key to close the help");
-	else if (u->panel == PANEL_DETAILS)
-		ui_put_text(u, rows - 1, 0, cols - 1,
-		    u->utf8 ? "Esc/\u23ce/q close  \u2191\u2193 other hop"
-		            : "Esc/Enter/q close  Up/Down other hop");
-	else
-		draw_hints(u, rows - 1, cols - 1);
-}
-
-/* Too small: a centred message, on three lines if one is too narrow;
- * it says that q still quits (no other key acts there). */
-static void
-draw_too_small(const struct ui *u, int rows, int cols)
-{
-	char need[64], full[128];
-	const char *line[3];
-	int y = rows / 2, w, i;
-
-	snprintf(need, sizeof(need), "need %dx%d, have %dx%d", MIN_COLS,
-	    MIN_ROWS, cols, rows);
-	snprintf(full, sizeof(full), "terminal too small: %s (q quits)", need);
-	w = (int)strlen(full);
-	if (w <= cols) {
-		ui_put_text(u, y, (cols - w) / 2, cols, full);
-		return;
-	}
-	line[0] = "terminal too small";
-	line[1] = need;
-	line[2] = "q quits";
-	for (i = 0; i < 3; i++) {
-		w = (int)strlen(line[i]);
-		if (y - 1 + i >= 0 && y - 1 + i < rows)
-			ui_put_text(u, y - 1 + i, w < cols ? (cols - w) / 2 : 0,
-			    cols, line[i]);
-	}
 }
 
 /* Drops columns from the right until the host field has HOST_MIN. */
@@ -444,7 +178,7 @@ draw_cells(const struct ui *u, const struct layout *l, int y,
 		column_format(c->id, st, buf, sizeof(buf));
 		a = c->id == COL_LOSS ? loss_attr(u, st) : 0;
 		attron(a);
-		put_right(u, y, l->colx[i], c->width, buf);
+		ui_put_right(u, y, l->colx[i], c->width, buf);
 		attroff(a);
 	}
 }
@@ -625,7 +359,7 @@ draw_table_head(const struct ui *u, const struct layout *l)
 	ui_put_text(u, ROW_TABLE_HEAD, l->hostx, l->hostw, "Host");
 	for (i = 0; !u->history && i < l->n; i++) {
 		c = column_get(l->ids[i]);
-		put_right(u, ROW_TABLE_HEAD, l->colx[i], c->width, c->title);
+		ui_put_right(u, ROW_TABLE_HEAD, l->colx[i], c->width, c->title);
 	}
 	attroff(A_BOLD);
 }
@@ -678,8 +412,8 @@ draw_main(struct ui *u, const struct path *p, const struct ui_header *h,
 		verdict_latest_event(p, u->event, sizeof(u->event));
 	}
 	if (h != NULL)
-		draw_header(u, h, cols);
-	draw_status(u, rows, cols);
+		ui_draw_header(u, h, cols);
+	ui_draw_status(u, rows, cols);
 	if (p == NULL)
 		return;
 	ui_draw_summary(u, p, cols);
@@ -725,10 +459,10 @@ ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
 		u->several = h->ntargets > 1;
 	}
 	if (cols < MIN_COLS || rows < MIN_ROWS)
-		draw_too_small(u, rows, cols);
+		ui_draw_too_small(u, rows, cols);
 	else if (u->panel == PANEL_HELP) {
 		ui_draw_help(u, rows, cols);
-		draw_status(u, rows, cols);
+		ui_draw_status(u, rows, cols);
 	} else
 		draw_main(u, p, h, n, rows, cols);
 	wnoutrefresh(stdscr);
@@ -831,7 +565,7 @@ ui_open(const struct ui_config *cfg, FILE *in, FILE *out, const char *term,
     char *err, size_t errlen)
 {
 	static const struct ui_config defaults = {
-	    NAMES_HOST, true, false, false, 100};
+	    NAMES_HOST, true, false, false, 100, NULL};
 	struct ui *u = &the_ui;
 	char why[128];
 
@@ -914,8 +648,8 @@ ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns)
 	if (!u->drawn)
 		return now_ns;
 	soon = u->drawn_ns + (int64_t)u->cfg.min_redraw_ms * NS_PER_MS;
-	/* the clock the header shows is time(NULL)'s: the same seconds */
-	real = clock_wall_ns();
+	/* the clock the header shows: the same seconds */
+	real = clock_now(u->cfg.wall != NULL ? u->cfg.wall : &clock_wall);
 	if (dirty || real / NS_PER_S != (int64_t)u->drawn_wall_s)
 		due = soon;
 	else

@@ -1,8 +1,10 @@
 /*
- * ui_private: what the screen's files share: ui.c (text, header, table,
- * drawing, the terminal), ui_panels.c (history view, details, events,
- * summary) and ui_keys.c (the key table, actions, help). Not a public
- * interface; like ui.c, only these include curses.
+ * ui_private: what the screen's files share: ui.c (drawing text, the
+ * table, the terminal), ui_header.c (the header and status lines),
+ * ui_text.c (text fitted to columns, no curses), ui_panels.c (history
+ * view, details, events, summary), ui_keys.c (the key table, actions,
+ * help) and ui_targets.c (the target list). Not a public interface; only
+ * these include it (and so curses; ui_text.c needs neither).
  */
 #ifndef HOPTOP_UI_PRIVATE_H
 #define HOPTOP_UI_PRIVATE_H
@@ -26,6 +28,7 @@
 #include "hoptop/names.h"
 #include "hoptop/ui.h"
 #include "hoptop/verdict.h"
+#include "ui_text.h"
 
 #define MIN_COLS 50
 #define MIN_ROWS 10
@@ -36,7 +39,6 @@
 #define HOP_PREFIX     5 /* "%3d. " */
 #define ASN_W          10
 #define HOST_MIN       20
-#define TEXT_MAX       1024
 #define KEY_ESC        27
 #define KEY_CTRL_L     12
 
@@ -91,6 +93,15 @@ struct table {
 int ui_put_text(const struct ui *u, int y, int x, int w, const char *s);
 int ui_put_attr(
     const struct ui *u, int y, int x, int w, const char *s, attr_t a);
+/* Draws s right-aligned in the w columns starting at x. */
+void ui_put_right(const struct ui *u, int y, int x, int w, const char *s);
+/* ui_header.c: lines 0-2 from h. */
+void ui_draw_header(const struct ui *u, const struct ui_header *h, int cols);
+/* The last line: the message, or hints for what is on screen. */
+void ui_draw_status(const struct ui *u, int rows, int cols);
+/* Too small: a centred message, on three lines if one is too narrow;
+ * it says that q still quits (no other key acts there). */
+void ui_draw_too_small(const struct ui *u, int rows, int cols);
 void ui_count_hidden(struct table *t, int y);
 int ui_next_row(struct table *t);
 void ui_draw_asn(

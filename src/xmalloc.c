@@ -1,4 +1,5 @@
 /* xmalloc: allocation that dies cleanly, restoring the terminal first. */
+#include <err.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,7 @@ xfatal(const char *msg)
 {
 	if (fatal_hook != NULL)
 		fatal_hook();
-	fprintf(stderr, "hoptop: %s\n", msg);
-	exit(1);
+	errx(1, "%s", msg);
 }
 
 void *

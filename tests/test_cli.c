@@ -604,6 +604,50 @@ test_cli_parse_metrics_table(void **state)
 	}
 }
 
+/* The defaults the mode decides, and --ping-hop's checks. */
+static void
+test_cli_settle_table(void **state)
+{
+	static const struct {
+		const char *words[8];
+		int rc, probes;
+		long count;
+		const char *err; /* the start of the message, rc -1 */
+	} cases[] = {
+	    {{"h", NULL}, 0, 1, 0, NULL},
+	    {{"-r", "h", NULL}, 0, 1, 10, NULL},
+	    {{"--once", "h", NULL}, 0, 3, 1, NULL},
+	    {{"--once", "-q", "2", "h", NULL}, 0, 2, 1, NULL},
+	    {{"-r", "-c", "4", "-q", "5", "h", NULL}, 0, 5, 4, NULL},
+	    {{"-m", "8", "h", NULL}, 0, 1, 0, NULL},
+	    {{"--ping-hop", "3", "h", NULL}, 0, 1, 0, NULL},
+	    {{"--ping-hop", "3", "-u", "h", NULL}, -1, 0, 0,
+	        "--ping-hop: pings are ICMP"},
+	    {{"--ping-hop", "31", "h", NULL}, -1, 0, 0,
+	        "--ping-hop: TTL 31 is outside -f 1 .. -m 30"},
+	    {{"--ping-hop", "2", "-f", "3", "h", NULL}, -1, 0, 0,
+	        "--ping-hop: TTL 2 is outside -f 3 .. -m 30"},
+	};
+	struct options o;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    parse(cases[i].words, &o, err, sizeof(err)), 0);
+		assert_null(o.export_dir);
+		assert_int_equal(cli_settle(&o, err, sizeof(err)), cases[i].rc);
+		if (cases[i].rc == -1) {
+			assert_memory_equal(
+			    err, cases[i].err, strlen(cases[i].err));
+			continue;
+		}
+		assert_int_equal(o.probes, cases[i].probes);
+		assert_int_equal(o.count, cases[i].count);
+		assert_string_equal(o.export_dir, ".");
+	}
+}
+
 static void
 test_cli_usage_lists_every_option(void **state)
 {
@@ -647,6 +691,7 @@ main(void)
 	    cmocka_unit_test(test_cli_number_table),
 	    cmocka_unit_test(test_cli_number_null),
 	    cmocka_unit_test(test_cli_parse_metrics_table),
+	    cmocka_unit_test(test_cli_settle_table),
 	    cmocka_unit_test(test_cli_usage_lists_every_option),
 	};
 

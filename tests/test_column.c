@@ -1,14 +1,23 @@
-/* Unit tests for column: every column's text and value for prepared stats. */
+/*
+ * Unit tests for column: every column's text and value for prepared stats,
+ * and that every writer (JSON, CSV, Markdown, text) takes its statistics
+ * from this table: each column shows under its key or title with its
+ * value(), so a row added to the table is checked in every output at once.
+ */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "hoptop/column.h"
+#include "hoptop/report.h"
 
 #define US 1000LL
 
@@ -16,21 +25,29 @@ struct meta {
 	enum col_id id;
 	const char *key, *title;
 	int width;
+	enum col_kind kind;
+	unsigned out;
 };
 
+#define HOP  COL_OUT_HOP
+#define RESP COL_OUT_RESP
+#define PING COL_OUT_PING
+#define ALL  (HOP | RESP | PING)
+
+/* JSON schema 1 and the CSV header: Jmax and Jttr are on the screen only. */
 static const struct meta metas[] = {
-    {COL_LOSS, "loss_pct", "Loss%", 6},
-    {COL_SNT, "sent", "Snt", 5},
-    {COL_RCV, "received", "Rcv", 5},
-    {COL_LAST, "last_ms", "Last", 6},
-    {COL_AVG, "avg_ms", "Avg", 6},
-    {COL_BEST, "best_ms", "Best", 6},
-    {COL_WRST, "worst_ms", "Wrst", 6},
-    {COL_STDEV, "stdev_ms", "StDev", 6},
-    {COL_JITTER, "jitter_ms", "Javg", 6},
-    {COL_JINT, "jint_ms", "Jint", 6},
-    {COL_JMAX, "jmax_ms", "Jmax", 6},
-    {COL_JTTR, "jttr_ms", "Jttr", 6},
+    {COL_LOSS, "loss_pct", "Loss%", 6, COL_KIND_PCT, HOP | PING},
+    {COL_SNT, "sent", "Snt", 5, COL_KIND_COUNT, HOP | PING},
+    {COL_RCV, "received", "Rcv", 5, COL_KIND_COUNT, ALL},
+    {COL_LAST, "last_ms", "Last", 6, COL_KIND_MS, ALL},
+    {COL_AVG, "avg_ms", "Avg", 6, COL_KIND_MS, ALL},
+    {COL_BEST, "best_ms", "Best", 6, COL_KIND_MS, ALL},
+    {COL_WRST, "worst_ms", "Wrst", 6, COL_KIND_MS, ALL},
+    {COL_STDEV, "stdev_ms", "StDev", 6, COL_KIND_MS, ALL},
+    {COL_JITTER, "jitter_ms", "Javg", 6, COL_KIND_MS, HOP},
+    {COL_JINT, "jint_ms", "Jint", 6, COL_KIND_MS, HOP},
+    {COL_JMAX, "jmax_ms", "Jmax", 6, COL_KIND_MS, 0},
+    {COL_JTTR, "jttr_ms", "Jttr", 6, COL_KIND_MS, 0},
 };
 
 static void
@@ -46,6 +63,8 @@ test_column_get_table(void **state)
 		assert_string_equal(c->key, metas[i].key);
 		assert_string_equal(c->title, metas[i].title);
 		assert_int_equal(c->width, metas[i].width);
+		assert_int_equal(c->kind, metas[i].kind);
+		assert_int_equal(c->out, metas[i].out);
 		assert_true((int)strlen(c->title) <= c->width);
 	}
 	assert_null(column_get(COL_COUNT));
@@ -262,6 +281,285 @@ test_column_sets(void **state)
 	assert_memory_equal(column_set_jitter, jit, sizeof(jit));
 }
 
+/* ---- every writer takes the table ---- */
+
+#define MS 1000000LL
+
+/* A reply from address from (the target: 10.201.0.3) at ttl. */
+static void
+answer(struct path *p, int ttl, const char *from, int64_t rtt_us, int seq)
+{
+	struct haddr a;
+
+	assert_int_equal(addr_parse(from, &a), 0);
+	path_probe_sent(p, ttl);
+	path_reply(p, ttl, &a, seq * MS, rtt_us * US, (uint16_t)seq, 0,
+	    strcmp(from, "10.201.0.3") == 0, NULL);
+}
+
+/*
+ * Hop 1: two responders (1.5, 2.25 ms; 3 ms), one loss, one in flight, and
+ * a ping of its own (0.7, 0.9 ms, one lost). Hop 2: two probes, none
+ * settled (Loss% unknown, no times). Hop 3: the target, four replies.
+ */
+static struct path *
+writers_path(void)
+{
+	static const int64_t dest_us[] = {5000, 5500, 6000, 7250};
+	struct haddr t, h1;
+	struct path *p;
+
+	assert_int_equal(addr_parse("10.201.0.3", &t), 0);
+	assert_int_equal(addr_parse("10.201.0.1", &h1), 0);
+	p = path_new(&t, 1, 30);
+	assert_non_null(p);
+	answer(p, 1, "10.201.0.1", 1500, 1);
+	answer(p, 1, "10.201.0.1", 2250, 2);
+	answer(p, 1, "10.201.1.1", 3000, 3);
+	path_probe_sent(p, 1);
+	path_loss(p, 1, 4 * MS, 4);
+	path_probe_sent(p, 1);
+	for (int i = 0; i < 3; i++)
+		path_ping_sent(p, 1, &h1);
+	path_ping_reply(p, 1, 700 * US);
+	path_ping_reply(p, 1, 900 * US);
+	path_ping_loss(p, 1);
+	path_probe_sent(p, 2);
+	path_probe_sent(p, 2);
+	for (int i = 0; i < 4; i++)
+		answer(p, 3, "10.201.0.3", dest_us[i], 10 + i);
+	p->cycles = 4;
+	return p;
+}
+
+static char *
+write_report(int (*w)(FILE *, const struct path *, const struct report_meta *,
+                 const struct report_view *),
+    const struct path *p, const struct report_view *v)
+{
+	struct report_meta m = {.version = "0.1.0",
+	    .proto = "ICMP",
+	    .method = "raw socket",
+	    .probes = 1,
+	    .interval_s = 1.0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(w(f, p, &m, v), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static int
+count_out(unsigned out)
+{
+	int n = 0;
+
+	for (int id = 0; id < COL_COUNT; id++)
+		n += (column_get(id)->out & out) != 0;
+	return n;
+}
+
+/* o has, of the statistics, exactly the columns with bit out, each with
+ * its value() (null where column_has_number() is false). */
+static void
+check_json_cols(const json_t *o, const struct stats *s, unsigned out)
+{
+	for (int id = 0; id < COL_COUNT; id++) {
+		const struct column *c = column_get(id);
+		json_t *v = json_object_get(o, c->key);
+
+		if (!(c->out & out)) {
+			if (v != NULL)
+				fail_msg("%s where it does not belong", c->key);
+			continue;
+		}
+		if (v == NULL)
+			fail_msg("no %s", c->key);
+		if (!column_has_number(id, s))
+			assert_true(json_is_null(v));
+		else if (c->kind == COL_KIND_COUNT)
+			assert_int_equal(json_integer_value(v), c->value(s));
+		else if (!json_is_real(v) ||
+		         fabs(json_real_value(v) - c->value(s)) > 1e-12)
+			fail_msg("%s: %.17g, want %.17g", c->key,
+			    json_number_value(v), c->value(s));
+	}
+}
+
+static void
+test_column_drives_json(void **state)
+{
+	struct path *p = writers_path();
+	char *out = write_report(report_write_json, p, NULL);
+	json_t *root = json_loads(out, 0, NULL), *hops, *h, *r;
+
+	(void)state;
+	assert_non_null(root);
+	hops = json_object_get(root, "hops");
+	assert_int_equal(json_array_size(hops), 3);
+	for (int ttl = 1; ttl <= 3; ttl++) {
+		const struct hop *hp = path_hop(p, ttl);
+		json_t *resp;
+
+		h = json_array_get(hops, (size_t)ttl - 1);
+		check_json_cols(h, &hp->st, COL_OUT_HOP);
+		/* ttl ip hostname asn loss_cause lost in_flight responders */
+		assert_int_equal(json_object_size(h),
+		    8 + count_out(COL_OUT_HOP) + (hp->ping.sent > 0));
+		resp = json_object_get(h, "responders");
+		assert_int_equal(json_array_size(resp), hp->nresp);
+		for (int i = 0; i < hp->nresp; i++) {
+			r = json_array_get(resp, (size_t)i);
+			check_json_cols(r, &hp->resp[i].st, COL_OUT_RESP);
+			/* ip hostname asn share_pct flows mpls */
+			assert_int_equal(
+			    json_object_size(r), 6 + count_out(COL_OUT_RESP));
+		}
+	}
+	h = json_array_get(hops, 0);
+	r = json_object_get(h, "ping");
+	check_json_cols(r, &path_hop(p, 1)->ping, COL_OUT_PING);
+	assert_int_equal(json_object_size(r), 1 + count_out(COL_OUT_PING));
+	/* The numbers themselves, worked by hand. */
+	assert_true(json_real_value(json_object_get(h, "loss_pct")) == 25.0);
+	assert_int_equal(json_integer_value(json_object_get(h, "sent")), 5);
+	assert_true(json_real_value(json_object_get(h, "avg_ms")) == 2.25);
+	assert_true(json_real_value(json_object_get(r, "avg_ms")) == 0.8);
+	/* Hop 2: nothing settled: Loss% 0 (schema 1), no times. */
+	h = json_array_get(hops, 1);
+	assert_true(json_is_real(json_object_get(h, "loss_pct")));
+	assert_true(json_real_value(json_object_get(h, "loss_pct")) == 0.0);
+	assert_true(json_is_null(json_object_get(h, "best_ms")));
+	json_decref(root);
+	free(out);
+	path_free(p);
+}
+
+/* Splits line at ',' into f (no quoting in this path's fields). */
+static int
+split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *c = line;
+
+	while (n < max) {
+		f[n++] = c;
+		c = strchr(c, ',');
+		if (c == NULL)
+			break;
+		*c++ = '\0';
+	}
+	return n;
+}
+
+static const struct stats *
+row_stats(const struct path *p, int ttl, int index, const char *addr)
+{
+	const struct hop *h = path_hop(p, ttl);
+	char buf[ADDR_STRLEN];
+
+	if (index == 0)
+		return &h->st;
+	for (int i = 0; i < h->nresp; i++)
+		if (strcmp(addr_str(&h->resp[i].addr, buf, sizeof(buf)),
+		        addr) == 0)
+			return &h->resp[i].st;
+	fail_msg("no responder %s at hop %d", addr, ttl);
+	return NULL;
+}
+
+static void
+check_csv_row(const struct path *p, char **f)
+{
+	int k = 5, index = atoi(f[1]);
+	const struct stats *s = row_stats(p, atoi(f[0]), index, f[2]);
+	char want[64];
+
+	for (int id = 0; id < COL_COUNT; id++) {
+		const struct column *c = column_get(id);
+
+		if (!(c->out & COL_OUT_HOP))
+			continue;
+		if ((index > 0 && (id == COL_LOSS || id == COL_SNT)) ||
+		    !column_has_number(id, s))
+			assert_string_equal(f[k], "");
+		else if (c->kind == COL_KIND_COUNT) {
+			snprintf(
+			    want, sizeof(want), "%u", (unsigned)c->value(s));
+			assert_string_equal(f[k], want);
+		} else if (fabs(strtod(f[k], NULL) - c->value(s)) > 5e-7)
+			fail_msg(
+			    "%s: %s, want %.9f", c->key, f[k], c->value(s));
+		k++;
+	}
+}
+
+static void
+test_column_drives_csv(void **state)
+{
+	struct path *p = writers_path();
+	char *out = write_report(report_write_csv, p, NULL), *line, *f[40];
+	int n, rows = 0, k = 5;
+
+	(void)state;
+	/* By hand: hop 1 (RTTs 1.5 2.25 3), hop 2 (Loss% 0 as in JSON). */
+	assert_non_null(strstr(out, "\n1,0,10.201.0.1,,,25.0,5,3,3.0,2.25,1.5,"
+	                            "3.0,0.75,0.75,0.09082,"));
+	assert_non_null(strstr(out, "\n2,0,,,,0.0,2,0,,,,,,,,"));
+	line = strtok(out, "\r\n");
+	n = split(line, f, 40);
+	assert_int_equal(n, 5 + count_out(COL_OUT_HOP) + 2);
+	assert_string_equal(f[4], "asn");
+	for (int id = 0; id < COL_COUNT; id++)
+		if (column_get(id)->out & COL_OUT_HOP)
+			assert_string_equal(f[k++], column_get(id)->key);
+	assert_string_equal(f[k], "loss_cause");
+	while ((line = strtok(NULL, "\r\n")) != NULL) {
+		assert_int_equal(split(line, f, 40), n);
+		check_csv_row(p, f);
+		rows++;
+	}
+	assert_int_equal(rows, 4); /* hop 1 and its second responder, 2, 3 */
+	free(out);
+	path_free(p);
+}
+
+/* Markdown and text, with every column of the table in view. */
+static void
+test_column_drives_markdown_and_text(void **state)
+{
+	static enum col_id all[COL_COUNT];
+	struct report_view v = {NULL, NAMES_ADDR, all, COL_COUNT};
+	struct path *p = writers_path();
+	char *md, *txt, head[512] = "| # | Host |", tt[512] = "",
+	                cells[512] = "";
+	char buf[32];
+
+	(void)state;
+	for (int id = 0; id < COL_COUNT; id++) {
+		const struct column *c = column_get(id);
+		size_t n = strlen(head), m = strlen(tt), o = strlen(cells);
+
+		all[id] = (enum col_id)id;
+		snprintf(head + n, sizeof(head) - n, " %s |", c->title);
+		snprintf(tt + m, sizeof(tt) - m, " %*s", c->width, c->title);
+		snprintf(cells + o, sizeof(cells) - o, " %s |",
+		    column_format(
+		        c->id, &path_hop(p, 3)->st, buf, sizeof(buf)));
+	}
+	md = write_report(report_write_markdown, p, &v);
+	txt = write_report(report_write_text, p, &v);
+	assert_non_null(strstr(md, head));
+	assert_non_null(strstr(md, cells));
+	assert_non_null(strstr(txt, tt));
+	free(md);
+	free(txt);
+	path_free(p);
+}
+
 int
 main(void)
 {
@@ -274,6 +572,9 @@ main(void)
 	    cmocka_unit_test(test_column_format_single_reply_spread_zero),
 	    cmocka_unit_test(test_column_format_bad_id_and_short_buffer),
 	    cmocka_unit_test(test_column_sets),
+	    cmocka_unit_test(test_column_drives_json),
+	    cmocka_unit_test(test_column_drives_csv),
+	    cmocka_unit_test(test_column_drives_markdown_and_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -329,6 +329,42 @@ test_mux_ping_replies_reach_the_pinger(void **state)
 }
 
 /*
+ * First cycles spread over the interval in at most FLEET_SLOTS slots, none
+ * shorter than FLEET_SLOT_MIN_NS; a large fleet keeps a shorter history.
+ */
+static void
+test_fleet_start_delay_table(void **state)
+{
+	static const struct {
+		int64_t interval_ms;
+		size_t i, n;
+		int64_t want_ms;
+	} cases[] = {
+	    {1000, 0, 1, 0},
+	    {1000, 1, 4, 250},
+	    {1000, 3, 4, 750},
+	    {1000, 9, 1000, 0}, /* 100 slots of 10 ms */
+	    {1000, 10, 1000, 10},
+	    {1000, 999, 1000, 990},
+	    {100, 50, 1000, 5}, /* 20 slots of 5 ms */
+	    {100, 999, 1000, 95},
+	    {10, 1, 3, 0}, /* 2 slots of 5 ms */
+	    {10, 2, 3, 5},
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		assert_int_equal(
+		    fleet_start_delay(cases[k].interval_ms * NS_PER_MS,
+		        cases[k].i, cases[k].n),
+		    cases[k].want_ms * NS_PER_MS);
+	assert_int_equal(fleet_history_len(1), 0);
+	assert_int_equal(fleet_history_len(2), 256);
+	assert_int_equal(fleet_history_len(100), 256);
+	assert_int_equal(fleet_history_len(101), 32);
+}
+
+/*
  * A fleet of 20 targets over one mux: each engine's first cycle is spread
  * over the interval; every probe is answered by its own destination; each
  * path learns its own destination at TTL 1 and counts only its replies.
@@ -381,8 +417,7 @@ test_fleet_over_mux_no_crosstalk(void **state)
 			int started = 0;
 
 			for (int i = 0; i < N; i++)
-				started +=
-				    engine_cycles(fleet_target(fl, i)->e) > 0;
+				started += fleet_target(fl, i)->p->cycles > 0;
 			assert_int_equal(started, step / 50 + 1);
 		}
 		f.now += NS_PER_MS;
@@ -414,6 +449,7 @@ main(void)
 	    cmocka_unit_test(test_mux_drops_foreign_sequences),
 	    cmocka_unit_test(test_mux_ping_replies_reach_the_pinger),
 	    cmocka_unit_test(test_fleet_over_mux_no_crosstalk),
+	    cmocka_unit_test(test_fleet_start_delay_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

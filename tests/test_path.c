@@ -196,8 +196,13 @@ test_path_reply_multiple_responders(void **state)
 	assert_int_equal(h->resp[0].st.received, 2);
 	assert_int_equal(h->resp[0].st.sent, 0);
 	assert_int_equal(h->resp[0].flows, (1u << 0) | (1u << 3));
-	assert_int_equal(h->resp[0].first_ns, 110 * MS);
-	assert_int_equal(h->resp[0].last_ns, 220 * MS);
+	/* each responder's own RTTs: a's 10 and 20 ms, b's 30, 40, 50 */
+	assert_int_equal(h->resp[0].st.best_ns, 10 * MS);
+	assert_int_equal(h->resp[0].st.worst_ns, 20 * MS);
+	assert_int_equal(h->resp[0].st.last_ns, 20 * MS);
+	assert_int_equal(h->resp[1].st.received, 3);
+	assert_int_equal(h->resp[1].st.best_ns, 30 * MS);
+	assert_int_equal(h->resp[1].st.last_ns, 50 * MS);
 	assert_true(h->resp[0].st.mean_ns == 15.0 * MS);
 	assert_int_equal(h->resp[1].flows, 1u << 1);
 	assert_string_equal(

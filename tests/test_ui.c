@@ -98,7 +98,7 @@ pty_close(void)
 static struct ui_config
 config(enum name_mode mode, bool color)
 {
-	struct ui_config c = {mode, color, false, false, 100};
+	struct ui_config c = {mode, color, false, false, 100, NULL};
 
 	return c;
 }
@@ -1154,15 +1154,24 @@ test_ui_handle_key_table(void **state)
 	term_close();
 }
 
+/* A fake wall clock: the ns in ctx, moved by hand. */
+static int64_t
+fake_wall_now(const struct hclock *c)
+{
+	return *(const int64_t *)c->ctx;
+}
+
 static void
 test_ui_next_redraw_limits_rate(void **state)
 {
 	struct ui_config c = config(NAMES_ADDR, false);
 	struct ui_header h = header();
-	int64_t t0 = 1000 * NS_PER_S, next;
-	int tries;
+	int64_t t0 = 1000 * NS_PER_S;
+	int64_t wall = 1700000000 * NS_PER_S + 300 * NS_PER_MS;
+	struct hclock fake = {fake_wall_now, &wall, NULL};
 
 	(void)state;
+	c.wall = &fake;
 	term_open(80, 24, ASCII, &c);
 	assert_int_equal(ui_next_redraw(T.u, true, t0), t0); /* never drawn */
 	h.now = 0; /* a clock long gone: due at once (after the minimum) */
@@ -1176,17 +1185,26 @@ test_ui_next_redraw_limits_rate(void **state)
 	    t0 + 100 * NS_PER_MS);
 	assert_int_equal(ui_next_redraw(T.u, false, t0 + 200 * NS_PER_MS),
 	    t0 + 200 * NS_PER_MS);
-	/* clean, clock current: the next second boundary, within 1 s */
-	for (tries = 0; tries < 3; tries++) {
-		h.now = time(NULL);
-		draw(NULL, &h);
-		ui_mark_drawn(T.u, t0);
-		next = ui_next_redraw(T.u, false, t0 + 200 * NS_PER_MS);
-		if (time(NULL) == h.now)
-			break;
-	}
-	assert_true(next > t0 + 200 * NS_PER_MS);
-	assert_true(next <= t0 + 200 * NS_PER_MS + NS_PER_S + NS_PER_MS);
+	/* clean, the clock drawn is current (x.300 s): 1 ms past the next
+	 * second, 700 ms on */
+	h.now = (time_t)(wall / NS_PER_S);
+	draw(NULL, &h);
+	ui_mark_drawn(T.u, t0);
+	assert_int_equal(ui_next_redraw(T.u, false, t0 + 200 * NS_PER_MS),
+	    t0 + 901 * NS_PER_MS);
+	/* dirty: the minimum gap only, whatever the clock */
+	assert_int_equal(ui_next_redraw(T.u, true, t0 + 50 * NS_PER_MS),
+	    t0 + 100 * NS_PER_MS);
+	/* a tick before the second: due 1 ns + 1 ms on */
+	wall = 1700000000 * NS_PER_S + NS_PER_S - 1;
+	assert_int_equal(ui_next_redraw(T.u, false, t0 + 200 * NS_PER_MS),
+	    t0 + 200 * NS_PER_MS + 1 + NS_PER_MS);
+	/* the second moved on from the one drawn: due as if dirty */
+	wall = 1700000001 * NS_PER_S;
+	assert_int_equal(ui_next_redraw(T.u, false, t0 + 50 * NS_PER_MS),
+	    t0 + 100 * NS_PER_MS);
+	assert_int_equal(ui_next_redraw(T.u, false, t0 + 200 * NS_PER_MS),
+	    t0 + 200 * NS_PER_MS);
 	term_close();
 }
 

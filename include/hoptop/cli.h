@@ -65,7 +65,7 @@ struct options {
  * -f above -m is an error. --demo FILE: "--demo=FILE", or the next word if
  * it does not start with '-' and ends in ".json"; with --demo, TARGET is
  * optional. With -h or -V, TARGET is not required (nor checked).
- * The "-i below 0.1 needs root" rule is main's, not checked here.
+ * The "-i below 0.1 needs root" rule is priv's (priv_check_interval).
  * --metrics takes PORT (on 127.0.0.1), ADDR:PORT (numeric IPv4) or
  * [ADDR]:PORT (numeric IPv6), PORT 0-65535.
  * --replay FILE takes no TARGET and none of the options that shape the
@@ -73,6 +73,14 @@ struct options {
  */
 int cli_parse(
     int argc, char **argv, struct options *o, char *err, size_t errlen);
+/*
+ * The defaults the mode decides, once the options are final (after
+ * --replay put the recording's in): -q 3 for --once, else 1; -c 10 for
+ * -r, 1 for --once, else 0 (run until quit); -o the current directory.
+ * --ping-hop needs ICMP probes and a TTL within -f .. -m. Returns 0, or -1
+ * with a message in err.
+ */
+int cli_settle(struct options *o, char *err, size_t errlen);
 /*
  * The one checked number parser: the whole string must be a number in
  * [min, max]. Returns 0, or -1 with a message naming opt in err (and *out

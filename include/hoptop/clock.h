@@ -27,6 +27,8 @@ struct hclock {
 
 /* The real CLOCK_MONOTONIC clock. */
 extern const struct hclock clock_monotonic;
+/* The real wall clock, clock_wall_ns (not monotonic: for what is shown). */
+extern const struct hclock clock_wall;
 
 static inline int64_t
 clock_now(const struct hclock *c)

@@ -1,6 +1,8 @@
 /*
- * column: the field table shared by the screen and the reports, so they
- * agree. Each column has a key, a title, a width and a formatter.
+ * column: the field table shared by the screen and every report (text,
+ * Markdown, JSON, CSV), so they agree. Each column has a key (JSON and CSV),
+ * a title (screen, text, Markdown), a width, a formatter and a value; a row
+ * added to the table shows in every output that its out bits name.
  */
 #ifndef HOPTOP_COLUMN_H
 #define HOPTOP_COLUMN_H
@@ -27,6 +29,21 @@ enum col_id {
 	COL_COUNT
 };
 
+/* How JSON and CSV write a column's value(). */
+enum col_kind {
+	COL_KIND_COUNT, /* an integer, always known */
+	COL_KIND_PCT,   /* a real, always known (0 before a probe settles) */
+	COL_KIND_MS, /* a real; unknown (JSON null, CSV empty) without a reply
+	              */
+};
+
+/* Which machine outputs carry a column (struct column.out, or-ed). */
+enum col_out {
+	COL_OUT_HOP = 1 << 0,  /* a JSON hop object; every CSV row */
+	COL_OUT_RESP = 1 << 1, /* a JSON responder object */
+	COL_OUT_PING = 1 << 2, /* a JSON hop's "ping" object */
+};
+
 struct column {
 	enum col_id id;
 	const char *key;   /* machine name: "loss_pct", "sent", "avg_ms" ... */
@@ -36,6 +53,8 @@ struct column {
 	void (*format)(const struct stats *s, char *buf, size_t len);
 	/* The value as a number (ms for times, % for loss), for JSON/CSV. */
 	double (*value)(const struct stats *s);
+	enum col_kind kind;
+	unsigned out; /* enum col_out bits; 0 = the screen and text only */
 };
 
 const struct column *column_get(enum col_id id);
@@ -66,6 +85,11 @@ const char *column_format(
 /* Whether the column has a known value for s (its text is not ""). Lets
  * JSON write null instead of 0 for a hop that never answered. */
 bool column_has_value(enum col_id id, const struct stats *s);
+
+/* Whether JSON and CSV write a number for the column (else null / an
+ * empty field): counts and Loss% always (Loss% 0 before a probe settles,
+ * as JSON schema 1 has it), times only with a reply. */
+bool column_has_number(enum col_id id, const struct stats *s);
 
 /*
  * What a front shows (the screen, a report, a snapshot): how hosts are

@@ -15,11 +15,16 @@
 
 struct dns;
 
+/* Team Cymru's origin AS zones: the default (--as-zone changes it). */
+#define DNS_AS_ZONE  "origin.asn.cymru.com"
+#define DNS_AS_ZONE6 "origin6.asn.cymru.com"
+
 /*
  * Creates a resolver using the system configuration (/etc/resolv.conf,
  * /etc/hosts). asn_zone: NULL for no AS lookups, else the IPv4 zone
- * ("origin.asn.cymru.com"); the IPv6 zone is derived ("origin6...") unless
- * asn_zone6 is given. Returns NULL with a message in err.
+ * (DNS_AS_ZONE); the IPv6 zone is derived (DNS_AS_ZONE6 for DNS_AS_ZONE,
+ * else the same) unless asn_zone6 is given. Returns NULL with a message
+ * in err.
  */
 struct dns *dns_new(const struct hclock *clk, const char *asn_zone,
     const char *asn_zone6, char *err, size_t errlen);

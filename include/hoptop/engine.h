@@ -52,8 +52,6 @@ void engine_pause(struct engine *e, bool paused);
 bool engine_paused(const struct engine *e);
 /* Clears the statistics and forgets probes in flight. */
 void engine_reset(struct engine *e);
-/* Cycles started so far. */
-unsigned engine_cycles(const struct engine *e);
 /* True when count cycles were sent and every probe is settled. */
 bool engine_done(const struct engine *e);
 /* Stops starting cycles (Ctrl-C in report mode); in-flight ones may end. */

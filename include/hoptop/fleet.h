@@ -35,6 +35,27 @@ struct fleet_target {
 
 struct fleet;
 
+/*
+ * Above this many targets, probes are timed from the user-space send
+ * time: kernel send stamps would double what the shared socket reads.
+ */
+#define FLEET_TX_STAMPS_MAX 100
+
+/*
+ * When target i of n starts its first cycle, in ns after the run's start:
+ * slot i * slots / n of the interval, up to FLEET_SLOTS slots at least
+ * FLEET_SLOT_MIN_NS apart. Starts are spread, but 1,000 targets wake the
+ * loop 100 times a cycle, not 1,000.
+ */
+#define FLEET_SLOTS       100
+#define FLEET_SLOT_MIN_NS (5 * NS_PER_MS)
+int64_t fleet_start_delay(int64_t interval_ns, size_t i, size_t n);
+/*
+ * The history ring's length for each of n targets' paths (lean: 1,000
+ * targets fit in 64 MB), or 0 for one target (the path's default).
+ */
+unsigned fleet_history_len(size_t n);
+
 /* A fleet for up to cap targets. */
 struct fleet *fleet_new(size_t cap);
 /* Frees every engine, path and transport it holds, the mux, then real. */

@@ -40,12 +40,13 @@ struct loop_replay {
 	void *ctx;
 };
 
+/*
+ * What the loop runs over, wired by the caller; the loop keeps its own
+ * state (the selected target, the last draw, ...) inside loop_run.
+ */
 struct loop_parts {
-	/* Every target; engine, path, meta: the selected one's (sel). */
+	/* Every target; the first one is selected at the start. */
 	struct fleet *fleet;
-	size_t sel;
-	struct engine *engine;
-	struct path *path;
 	struct dns *dns; /* NULL: no resolver */
 	/* names without a resolver (--demo) or NULL; with several
 	 * simulated paths, each target's namer (fleet_target.namer) */
@@ -62,15 +63,8 @@ struct loop_parts {
 	int once_probes;
 	const struct report_view *once_view;
 	int once_errno; /* out: why a --once line could not be written, or 0 */
-	size_t once_target; /* internal: the target being printed */
 	/* --log: every timeline event as one JSON line (NULL: none). */
 	FILE *event_log;
-	int64_t done_ns;     /* internal: when the engine finished */
-	int64_t drawn_ns;    /* internal: the last draw */
-	unsigned drawn_hops; /* internal: hops with a reply at the last draw */
-	bool keys_off;       /* internal: stdin at end of file */
-	/* internal: the target list's lines (several targets, a screen) */
-	struct ui_target *ui_targets;
 
 	/* Other fds in the loop (the metrics server). */
 	const struct loop_hook *hook;     /* NULL: none */

@@ -28,10 +28,9 @@
 
 struct responder {
 	struct haddr addr;
-	struct stats st;           /* replies from this address (sent = 0) */
-	uint64_t flows;            /* bit f set: flow f reached it (f < 64) */
-	struct mpls_stack mpls;    /* last label stack seen */
-	int64_t first_ns, last_ns; /* reply times (sent_ns + rtt_ns) */
+	struct stats st;        /* replies from this address (sent = 0) */
+	uint64_t flows;         /* bit f set: flow f reached it (f < 64) */
+	struct mpls_stack mpls; /* last label stack seen */
 };
 
 /* Per (hop, flow): the confirmed responder and a candidate replacing it. */

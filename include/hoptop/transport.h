@@ -169,6 +169,16 @@ void transport_free(struct transport *t); /* NULL is a no-op */
 #define TRANSPORT_PORT_HI 60999
 uint16_t transport_random_ident(enum probe_proto proto, unsigned flows);
 uint32_t transport_random_cookie(void);
+/* The destination port of UDP and TCP probes when none is given (-P). */
+#define TRANSPORT_UDP_PORT 33434
+#define TRANSPORT_TCP_PORT 80
+/*
+ * Clears *tp and sets the probes' protocol, destination port (port 0: the
+ * protocol's default above), flows and a fresh random identifier and
+ * cookie. Family and target are the caller's to fill in.
+ */
+void transport_params_init(struct transport_params *tp, enum probe_proto proto,
+    unsigned port, unsigned flows);
 /*
  * Whether a parsed reply's cookie fits tp: a reply that holds one must
  * hold ours, and an Echo Reply to a probe long enough to carry it must

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "hoptop/clock.h"
 #include "hoptop/names.h"
 #include "hoptop/path.h"
 #include "hoptop/column.h"
@@ -72,6 +73,9 @@ struct ui_config {
 	bool show_asn;        /* -z */
 	bool show_mpls;       /* -e */
 	int min_redraw_ms;    /* 100 */
+	/* The wall clock whose seconds the header's clock (ui_header.now)
+	 * shows, in ns; NULL: clock_wall. Tests pass a fake. */
+	const struct hclock *wall;
 };
 
 struct ui;
@@ -124,8 +128,8 @@ void ui_draw(struct ui *u, const struct path *p, const struct ui_header *h,
 /*
  * When the next draw is due (monotonic ns, never before now_ns): now before
  * the first draw; if dirty, min_redraw_ms after the last draw; if clean,
- * just after the next wall-clock second (the one after h->now drawn last),
- * so the clock in the header moves: at most ~1 s away. CLOCK_NEVER only
+ * just after the next second of cfg->wall (the one after h->now drawn
+ * last), so the clock in the header moves: at most ~1 s away. CLOCK_NEVER only
  * when u is NULL or closed. ui_mark_drawn(u, now) after each ui_draw.
  */
 int64_t ui_next_redraw(const struct ui *u, bool dirty, int64_t now_ns);

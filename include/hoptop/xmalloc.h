@@ -13,7 +13,7 @@ char *xstrdup(const char *s);
  * to restore the terminal. NULL clears it.
  */
 void xmalloc_set_fatal_hook(void (*hook)(void));
-/* Prints "hoptop: <msg>" to stderr, runs the hook, exits 1. */
+/* Runs the hook, then errx(3): "hoptop: MSG" on stderr, exit status 1. */
 void xfatal(const char *msg) __attribute__((noreturn));
 
 #endif
