@@ -34,26 +34,20 @@
 /* ---- kernel send stamps -------------------------------------------- */
 
 /*
- * Software TX stamps taken as the packet enters the device's queue
- * (SCHED: in dev_queue_xmit, during the sendmsg, before the qdisc and the
- * packet taps), without the packet (TSONLY), each with the ID the send
- * gave it: the probe's sequence (SCM_TS_OPT_ID, Linux 6.13). SCHED, not
- * the driver's SND stamp: the first packet of a burst spends 6-7 us more
- * than the rest between the two (the kernel's cold transmit path), and a
- * capture's tap stamps it in the middle of that; SCHED is the nearer one
- * (bench_tun.sh: +4 us against the capture on that packet, where SND read
- * 8 us below; 0.8 us against 1.5 us on average). They are queued on the
- * sending socket's error queue before the probe can be answered, and recv
- * reads the error queues first on every pass, so a probe's stamp reaches
- * the engine before its reply. A kernel that refuses the ID gets the
- * stamps turned off at the first send, and the user-space send time is
- * used.
+ * Software TX stamps (taken when the driver gets the packet: for TUN and
+ * veth inside dev_queue_xmit, so during the sendmsg) without the packet
+ * (TSONLY), each with the ID the send gave it: the probe's sequence
+ * (SCM_TS_OPT_ID, Linux 6.13). They are queued on the sending socket's
+ * error queue before the probe can be answered, and recv reads the error
+ * queues first on every pass, so a probe's stamp reaches the engine before
+ * its reply. A kernel that refuses the ID gets the stamps turned off at
+ * the first send, and the user-space send time is used.
  */
 #ifndef SCM_TS_OPT_ID
 #define SCM_TS_OPT_ID 81 /* <asm-generic/socket.h> of Linux 6.13 */
 #endif
-#define TXTS_FLAGS                                               \
-	(SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_SOFTWARE | \
+#define TXTS_FLAGS                                                  \
+	(SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | \
 	    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY)
 #define TXTS_CMSG (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint32_t)))
 

@@ -24,7 +24,7 @@ read_ee(const struct cmsghdr *c, size_t dlen, struct rxmsg *m)
 
 	memcpy(&m->ee, CMSG_DATA(c), sizeof(m->ee));
 	if (m->ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
-		m->is_txts = m->ee.ee_info == SCM_TSTAMP_SCHED;
+		m->is_txts = m->ee.ee_info == SCM_TSTAMP_SND;
 		m->ts_key = m->ee.ee_data;
 	}
 	memset(&off, 0, sizeof(off));
