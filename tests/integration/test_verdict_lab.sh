@@ -4,7 +4,9 @@
 #  1. router r3 drops 20% of the Echo Requests it forwards (nftables
 #     numgen random) and router r5 rate-limits its ICMP (icmp_ratelimit,
 #     icmp_msgs_per_sec): forwarding loss must begin at TTL 4, hop 5 must be
-#     reply loss, hops 1-3 none, hops 4, 6, 7 forward. --ping-hop 5 pings
+#     reply loss, hops 1-3 none, hops 4, 6, 7 forward; each probe lost at
+#     hops 4, 6 and 7 must be one r3 dropped (nft counters per TTL, the
+#     truth on the same packets; no statistical bound). --ping-hop 5 pings
 #     r5 itself beside: its Echo Replies are not rate-limited, so its ping
 #     loss is 0 while its Time Exceeded loss is high.
 #  2. the link r4 -> r5 goes down and comes back: a loss_start and then a
@@ -42,7 +44,14 @@ sed "s/TARGET/$t/" <<'NFT' | in_ns r3 nft -f - || { echo "FAIL nft rule"; exit 1
 table inet hoptopi12 {
 	chain drop20 {
 		type filter hook forward priority 0; policy accept;
-		ip daddr TARGET icmp type echo-request numgen random mod 100 < 20 drop
+		ip daddr TARGET icmp type echo-request numgen random mod 100 < 20 jump lost
+	}
+	chain lost {
+		ip ttl 1 counter drop
+		ip ttl 2 counter drop
+		ip ttl 3 counter drop
+		ip ttl 4 counter drop
+		counter drop
 	}
 }
 NFT
@@ -52,9 +61,22 @@ in_ns r5 sh -c 'echo 1000 > /proc/sys/net/ipv4/icmp_ratelimit;
 	echo 2 > /proc/sys/net/ipv4/icmp_msgs_burst'
 in_ns src timeout 60 "$hoptop" -n -r -j -c 200 -i 0.1 -w 1 --ping-hop 5 "$t" >"$tmp/v.json"
 check "verdict run: exit 0" [ $? = 0 ]
-check "forward loss from TTL 4; hop 5 reply; 1-3 none; 4, 6, 7 forward" python3 - "$tmp/v.json" <<'PY'
+# what r3 dropped, by the TTL a probe had left there (its hop - 3)
+in_ns r3 nft -j list chain inet hoptopi12 lost >"$tmp/drops.json"
+check "forward loss from TTL 4; hop 5 reply; 1-3 none; 4, 6, 7 forward" python3 - "$tmp/v.json" "$tmp/drops.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
+drops = {}
+for r in json.load(open(sys.argv[2]))["nftables"]:
+    e = r.get("rule", {}).get("expr", [])
+    ttl = [x["match"]["right"] for x in e if "match" in x and
+           x["match"]["left"].get("payload", {}).get("field") == "ttl"]
+    n = [x["counter"]["packets"] for x in e if "counter" in x]
+    if n:
+        drops[ttl[0] + 3 if ttl else "other"] = n[0]
+lost = {h["ttl"]: h["sent"] - h["received"] for h in d["hops"]}
+sent = {h["ttl"]: h["sent"] for h in d["hops"]}
+print("  dropped at r3 by hop", drops, "lost", lost, file=sys.stderr)
 causes = {h["ttl"]: h["loss_cause"] for h in d["hops"]}
 loss = {h["ttl"]: h["loss_pct"] for h in d["hops"]}
 fl = d["forward_loss"]
@@ -62,8 +84,16 @@ print("  causes", causes, "loss", loss, "forward_loss", fl, file=sys.stderr)
 want = {1: "none", 2: "none", 3: "none", 4: "forward", 5: "reply",
         6: "forward", 7: "forward"}
 ok = causes == want and fl is not None and fl["from_ttl"] == 4
-# the interval (99%) of the target's loss holds the 20% the rule drops
-ok = ok and fl["low_pct"] < 20 < fl["high_pct"] and fl["loss_pct"] == loss[7]
+# the truth on the same packets: every probe lost at hops 4, 6 and 7 is
+# one r3 dropped (hop 5 also loses replies to r5's rate limit), and the
+# rule drew about 20% of them (a check of the lab: 5-40% of 200 draws
+# is more than 5 sigma either side, so it never fails by chance)
+ok = ok and all(lost[k] == drops.get(k) for k in (4, 6, 7))
+ok = ok and lost[5] >= drops.get(5, 0)
+ok = ok and 0.05 < drops.get(7, 0) / sent[7] < 0.40
+# the target's loss interval (99%) holds what was lost there
+ok = ok and fl["low_pct"] <= 100.0 * lost[7] / sent[7] <= fl["high_pct"]
+ok = ok and fl["low_pct"] < fl["loss_pct"] < fl["high_pct"] and fl["loss_pct"] == loss[7]
 # ping-the-hop: r5 answers every ping while it limits its Time Exceeded
 ping = {h["ttl"]: h.get("ping") for h in d["hops"]}
 print("  ping", ping[5], file=sys.stderr)
