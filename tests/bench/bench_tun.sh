@@ -31,7 +31,10 @@
 #      so 0 ns apart) and sends (the kernel stamps a send at the device,
 #      the capture at its tap just before it), the first probe of each
 #      burst apart from the rest.
-# Needs root, /dev/net/tun and tcpdump. About 2.5 minutes.
+#  (c) hoptop on chain16 once more with no packet tap in the path, against
+#      the kernel's tracepoints on tun0 (perf): the same targets, and the
+#      send stamps split per packet as in (b). Skipped without perf.
+# Needs root, /dev/net/tun and tcpdump (perf for (c)). About 2 minutes.
 # Usage: bench_tun.sh [HOPTOP_BINARY]   (tunsim: $TUNSIM, else next to it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -166,9 +169,50 @@ for sc in chain16:"$scen" steps8:"$scen8"; do
 	fi
 done
 
-python3 - "$tmp" "$scen" $have_mtr "$hops" <<'PY'
+# (c) chain16 again with no packet tap at all (no capture, tunsim
+# --no-tap), so no observer copies a probe between the tap and the device.
+# The truth is the kernel's own tracepoints (perf, CLOCK_MONOTONIC, ns):
+# net_dev_start_xmit (tun0's driver takes the probe) and the
+# netif_receive_skb / netif_rx entries (the reply comes in). Probes pair
+# with hoptop's recording by order (one socket: the device sees its order),
+# replies by the nearest traced one; that every reply stamp sits one clock
+# offset (realtime - monotonic) from its tracepoint shows the pairing holds.
+have_perf=0
+if command -v perf >/dev/null; then
+	[ -e /sys/kernel/tracing/events/net ] ||
+	    mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	[ -e /sys/kernel/tracing/events/net/net_dev_start_xmit ] && have_perf=1
+fi
+if [ $have_perf = 1 ]; then
+	ns=bt$$p
+	export TUNSIM_ARGS="--rt 50 --no-tap" # no packet tap in the path
+	lab_up $ns "$tmp/c.h.log" "$scen"
+	unset TUNSIM_ARGS
+	f='name == "tun0" && protocol == 0x0800'
+	perf record -q -a -k CLOCK_MONOTONIC -o "$tmp/c.perf" \
+	    -e net:net_dev_start_xmit --filter "$f" \
+	    -e net:netif_receive_skb_entry --filter "$f" \
+	    -e net:netif_receive_skb_list_entry --filter "$f" \
+	    -e net:netif_rx_entry --filter "$f" 2>"$tmp/c.perf.err" &
+	perfd=$!
+	sleep 2
+	# realtime - monotonic now, to find each reply among the traced ones
+	python3 -c 'import time
+print(min((time.clock_gettime_ns(0) - time.clock_gettime_ns(1))
+          for _ in range(1000)))' >"$tmp/c.offset"
+	ip netns exec $ns timeout 60 "$hoptop" -r -c 20 -i 0.2 -n --json \
+	    --record "$tmp/c.h.rec.gz" "$target" >"$tmp/c.h.json"
+	kill -INT $perfd
+	wait $perfd || true
+	perf script -i "$tmp/c.perf" -F time,event,trace --ns 2>/dev/null \
+	    >"$tmp/c.perf.txt" || true
+	lab_down $ns
+fi
+
+python3 - "$tmp" "$scen" $have_mtr "$hops" $have_perf <<'PY'
 import json, math, sys
 tmp, scen, have_mtr, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+have_perf = int(sys.argv[5])
 dest_ms = sum(h.get("delay_ms", 0) for h in json.load(open(scen))["hops"])
 goal_a = 1.3 * dest_ms + 20
 
@@ -251,6 +295,26 @@ def taps(pcap, ident):
                 into.setdefault(sq, t)
     return out_, in_
 
+def quant(v):
+    """Median and range of v (us)."""
+    import statistics
+    if not v:
+        return "none"
+    return (f"median {statistics.median(v):.2f} us"
+            f" ({min(v):.2f}-{max(v):.2f}, n={len(v)})")
+
+def first_rest(sent, diff):
+    """diff(seq) (us, or None) of each probe, split: the first probe of a
+    burst (more than 1 ms after the one before) and the rest."""
+    first, rest, prev = [], [], None
+    for sq in sorted(sent, key=sent.get):
+        v = diff(sq)
+        if v is not None:
+            gap = prev is None or sent[sq] - prev > 1e6
+            (first if gap else rest).append(v)
+        prev = sent[sq]
+    return first, rest
+
 def split(rec, pcap):
     """Per packet: hoptop's kernel stamps against the capture's."""
     import gzip, statistics
@@ -268,22 +332,13 @@ def split(rec, pcap):
             rcv[e["q"] & 0xffff] = t + wo + e["rr"]
     tx, rx = taps(pcap, head["ident"])
     dr = [abs(rcv[k] - rx[k]) for k in rcv if k in rx]
-    first, rest, prev = [], [], None
-    for sq in sorted(sent, key=sent.get):
-        k = sq & 0xffff
-        if k in snd and k in tx:
-            gap = prev is None or sent[sq] - prev > 1e6
-            (first if gap else rest).append((snd[k] - tx[k]) / 1e3)
-        prev = sent[sq]
-    def q(v):
-        if not v:
-            return "none"
-        return (f"median {statistics.median(v):.2f} us"
-                f" ({min(v):.2f}-{max(v):.2f}, n={len(v)})")
+    first, rest = first_rest(sent, lambda sq: (snd[sq & 0xffff] -
+        tx[sq & 0xffff]) / 1e3 if sq & 0xffff in snd and sq & 0xffff in tx
+        else None)
     print(f"      per packet: reply stamps = the capture's: {len(dr)} replies,"
           f" max {max(dr) if dr else math.nan:.0f} ns apart")
-    print(f"      send stamp - capture's stamp: first probe of a burst {q(first)};"
-          f" the rest {q(rest)}")
+    print(f"      send stamp - capture's stamp: first probe of a burst {quant(first)};"
+          f" the rest {quant(rest)}")
     return statistics.median(first) if first else math.nan
 
 def errors(avg, wire_ms):
@@ -340,4 +395,82 @@ for name in ("chain16", "steps8"):
         if eh[2] > eh[3]:
             print(f"      (hop 1: its send spends {cold:.1f} us (median) in the"
                   " kernel between the capture's tap and the device)")
+
+def traced(txt):
+    """Tracepoint stamps (ns, monotonic) on tun0: probes out, replies in."""
+    out_, in_ = [], []
+    for l in open(txt):
+        f = l.split()
+        if len(f) >= 3 and f[1].startswith("net:"):
+            t = round(float(f[0].rstrip(":")) * 1e9)
+            (out_ if "start_xmit" in f[1] else in_).append(t)
+    return out_, in_
+
+if have_perf:
+    import gzip, statistics
+    print("  (c) chain16, no capture: truth = the kernel's tracepoints on tun0"
+          " (net_dev_start_xmit, netif_receive_skb), 20 cycles at 0.2 s:")
+    ev = [json.loads(l) for l in gzip.open(f"{tmp}/c.h.rec.gz", "rt")]
+    head, t = ev[0], ev[0]["start_ns"]
+    wo = head["wall_offset_ns"]
+    sent, ttl, snd, rcv, outs = {}, {}, {}, {}, []
+    for e in ev[1:]:
+        t += e.get("d", 0)
+        if "p" in e and "e" not in e:
+            outs.append(("p", e["p"]))
+        if "s" in e and "e" not in e:
+            sent[e["s"]], ttl[e["s"]] = t, e.get("l")
+            outs.append(("s", e["s"]))
+        elif e.get("r") == 3 and "tr" in e:
+            snd[e["q"]] = t + wo + e["tr"]
+        elif "r" in e and "rr" in e:
+            rcv[e["q"]] = t + wo + e["rr"]
+    import bisect
+    tx, rx = traced(f"{tmp}/c.perf.txt")
+    order = sorted(sent, key=sent.get)
+    c0 = int(open(f"{tmp}/c.offset").read())
+    # sends by order (the socket's order is the device's); each reply by
+    # the nearest traced one, the clock offset read at the start
+    k_tx = {q: tx[i] for i, (kind, q) in enumerate(outs)
+            if kind == "s" and i < len(tx)}
+    k_rx = {}
+    if len(rx) == len(rcv):  # every reply traced: by order, as the sends
+        k_rx = dict(zip(sorted(rcv, key=rcv.get), rx))
+    for q, r in rcv.items() if not k_rx else ():
+        j = bisect.bisect_left(rx, r - c0)
+        near = [x for x in rx[max(j - 1, 0):j + 1] if abs(x - (r - c0)) < 50000]
+        if near:
+            k_rx[q] = min(near, key=lambda x: abs(x - (r - c0)))
+    byrx = [q for q in sorted(rcv, key=rcv.get) if q in k_rx]
+    print(f"      traced {len(tx)} packets out, {len(rx)} in; hoptop sent"
+          f" {len(outs)}, received {len(rcv)}, {len(byrx)} found traced")
+    if len(tx) == len(outs) and byrx and len(byrx) == len(rcv):
+        # realtime - monotonic, per packet: one constant if the pairing holds
+        off = [rcv[q] - k_rx[q] for q in byrx]
+        base = statistics.median(off)
+        spread = max(abs(o - base) for o in off)
+        far = sorted(abs(o - base) for o in off)[-3:]
+        print(f"      pairing: reply stamps - tracepoint's, all within"
+              f" {spread:.0f} ns of one clock offset (the 3 farthest:"
+              f" {', '.join(f'{x / 1e3:.1f}' for x in far)} us)")
+        first, rest = first_rest(sent, lambda q: (snd[q] - base - k_tx[q])
+                                 / 1e3 if q in snd and q in k_tx else None)
+        print(f"      send stamp - tracepoint's: first probe of a burst"
+              f" {quant(first)}; the rest {quant(rest)}")
+        per = {}
+        for q in byrx:
+            if ttl.get(q) and q in k_tx:
+                per.setdefault(ttl[q], []).append((k_rx[q] - k_tx[q]) / 1e6)
+        nc = json.load(open(f"{tmp}/c.h.json"))
+        c_avg = {h["ttl"]: h["avg_ms"] for h in nc["hops"] if h["received"] > 0}
+        n = len(nc["hops"])
+        ec = show("hoptop", errors(c_avg, {k: sum(v) / len(v)
+                                            for k, v in per.items()}))
+        if ec:
+            ok = ec[0] <= 0.003 and ec[1] <= 0.010 and ec[2] <= ec[3]
+            print("      target mean <= 3 us, worst <= 10 us, hop 1 <= others:",
+                  "met" if ok else "NOT met")
+    else:
+        print("      counts differ: no per-packet pairing, no verdict"
+              f" ({open(f'{tmp}/c.perf.err').read().strip()[:200]})")
 PY
