@@ -56,9 +56,11 @@ fi
 tmp=$(mktemp -d /tmp/bench_tun.XXXXXX)
 active=""
 tcpd=""
+tracefs=""
 cleanup() {
 	[ -n "$tcpd" ] && kill -INT "$tcpd" 2>/dev/null
 	[ -n "$active" ] && bash "$tunlab" down "$active" >/dev/null 2>&1
+	[ -n "$tracefs" ] && umount "$tracefs" 2>/dev/null
 	if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -179,8 +181,10 @@ done
 # offset (realtime - monotonic) from its tracepoint shows the pairing holds.
 have_perf=0
 if command -v perf >/dev/null; then
-	[ -e /sys/kernel/tracing/events/net ] ||
-	    mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	if [ ! -e /sys/kernel/tracing/events/net ] &&
+	    mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+		tracefs=/sys/kernel/tracing # ours: unmounted by cleanup
+	fi
 	[ -e /sys/kernel/tracing/events/net/net_dev_start_xmit ] && have_perf=1
 fi
 if [ $have_perf = 1 ]; then
