@@ -13,6 +13,8 @@ done
 src=${HOPTOP_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 hoptop=${HOPTOP:-$src/build/hoptop}
 lab=$src/tests/integration/lab.sh
+# shellcheck source=tests/integration/capture.sh
+. "$src/tests/integration/capture.sh"
 pfx=tx$$
 tmp=$(mktemp -d)
 pids=()
@@ -38,14 +40,9 @@ t=$(bash "$lab" target $pfx 5 4)
 # The truth is a capture on the source's link (v1a): each hoptop's counts
 # must equal what the wire shows for its identifier (a reply the kernel
 # lost is lost for hoptop too; 1 in ~100 loaded runs lost one).
-# not through inns: $! is tcpdump itself (ip netns exec execs it).
 # The flood's own packets (-s 100: 128-byte IP) are left out of it.
-ip netns exec $pfx-src tcpdump -i v1a -nn -U --immediate-mode -s 256 -B 8192 \
-	-w "$tmp/cap" 'icmp and ip[2:2] != 128' \
-	>/dev/null 2>"$tmp/tcpdump.err" &
-tcpd=$!
-pids+=("$tcpd")
-for _ in $(seq 50); do grep -q listening "$tmp/tcpdump.err" && break; sleep 0.1; done
+capture_start $pfx-src v1a "$tmp/cap" 'icmp and ip[2:2] != 128'
+pids+=("$capture_pid")
 inns timeout 20 ping -q -s 100 -i 0.005 -c 1500 "$t" >"$tmp/ping" 2>&1 &
 pids+=($!)
 inns timeout 30 "$hoptop" -r -c 20 -q 2 -i 0.1 -n --json \
@@ -56,15 +53,9 @@ inns timeout 30 "$hoptop" -r -c 20 -q 2 -i 0.1 -n --json \
 b=$!
 wait "$a"
 wait "$b"
-sleep 0.5 # the last replies reach the capture
-kill -INT $tcpd 2>/dev/null
-for _ in $(seq 50); do kill -0 $tcpd 2>/dev/null || break; sleep 0.1; done
-kill $tcpd 2>/dev/null || true # bounded: 5 s to write its statistics
-wait $tcpd 2>/dev/null || true
-# what the capture lost itself bounds what the wire count may lack
-dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$tmp/tcpdump.err")
-check "the capture ended with its statistics (dropped ${dropped:-?})" [ -n "$dropped" ]
-exact() { python3 "$src/tests/integration/wirecount.py" --exact "$1" "$1.rec.gz" "$tmp/cap" "$tmp/want" 40 "${dropped:-99}"; }
+capture_stop
+check "the capture ended with its statistics" grep -q "dropped by kernel" "$tmp/cap.err"
+exact() { python3 "$src/tests/integration/wirecount.py" "$1" "$1.rec.gz" "$tmp/cap" "$tmp/want" 40; }
 check "first hoptop counts exactly its own probes" exact "$tmp/a"
 check "second hoptop counts exactly its own probes" exact "$tmp/b"
 

@@ -13,6 +13,8 @@ done
 src=${HOPTOP_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 hoptop=${HOPTOP:-$src/build/hoptop}
 lab=$src/tests/integration/lab.sh
+# shellcheck source=tests/integration/capture.sh
+. "$src/tests/integration/capture.sh"
 pfx=pn$$
 tmp=$(mktemp -d)
 pids=()
@@ -34,11 +36,8 @@ bash "$lab" up $pfx 4 >/dev/null || { echo "test_pidns: lab up failed"; exit 1; 
 bash "$lab" addrs $pfx 4 4 >"$tmp/want"
 t=$(bash "$lab" target $pfx 4 4)
 
-# not through inns: $! is tcpdump itself (ip netns exec execs it)
-ip netns exec $pfx-src tcpdump -i v1a -nn -U --immediate-mode -s 256 -B 8192 -w "$tmp/cap" icmp \
-	>/dev/null 2>"$tmp/tcpdump.err" &
-pids+=($!)
-for _ in $(seq 50); do grep -q listening "$tmp/tcpdump.err" && break; sleep 0.1; done
+capture_start $pfx-src v1a "$tmp/cap" icmp
+pids+=("$capture_pid")
 
 for x in a b; do
 	inns unshare -p -f --mount-proc sh -c 'echo $$ >"$1"; exec timeout 30 "$2" -r -c 20 -q 2 -i 0.1 -n --json --record "$4" "$3"' \
@@ -48,14 +47,8 @@ done
 wait "${pids[1]}" "${pids[2]}"
 check "both started as pid 1 of a fresh PID namespace" \
 	test "$(cat "$tmp/a.pid" "$tmp/b.pid" | tr '\n' ' ')" = "1 1 "
-sleep 0.5 # the last replies reach the capture
-kill -INT "${pids[0]}" 2>/dev/null
-for _ in $(seq 50); do kill -0 "${pids[0]}" 2>/dev/null || break; sleep 0.1; done
-kill "${pids[0]}" 2>/dev/null || true # bounded: 5 s to write its statistics
-wait "${pids[0]}" 2>/dev/null || true
-# what the capture lost itself bounds what the wire count may lack
-dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$tmp/tcpdump.err")
-check "the capture ended with its statistics (dropped ${dropped:-?})" [ -n "$dropped" ]
+capture_stop
+check "the capture ended with its statistics" grep -q "dropped by kernel" "$tmp/cap.err"
 
 ids=$(tcpdump -r "$tmp/cap" -nn 'icmp[icmptype] == icmp-echo' 2>/dev/null | sed -n 's/.*echo request, id \([0-9]*\),.*/\1/p' | sort | uniq -c)
 echo "  identifiers on the wire (count id):" $ids
@@ -64,7 +57,7 @@ check "two distinct identifiers, each on 80 probes or more" \
 	awk 'END { exit !(NR == 2 && min >= 80) } NR == 1 || $1 < min { min = $1 }' <<<"$ids"
 
 # each hoptop's counts equal what the wire shows for its identifier
-exact() { python3 "$src/tests/integration/wirecount.py" --exact "$1" "$1.rec.gz" "$tmp/cap" "$tmp/want" 40 "${dropped:-99}"; }
+exact() { python3 "$src/tests/integration/wirecount.py" "$1" "$1.rec.gz" "$tmp/cap" "$tmp/want" 40; }
 check "first hoptop counts exactly its own probes" exact "$tmp/a"
 check "second hoptop counts exactly its own probes" exact "$tmp/b"
 

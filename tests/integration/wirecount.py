@@ -1,25 +1,24 @@
 #!/usr/bin/env python3
-"""wirecount.py PCAP IDENT: per TTL, the ICMP Echo probes with identifier
-IDENT seen in PCAP (a capture on the prober's own link, so each probe has
-the TTL it was sent with) and how many of them an ICMP reply came back for
-(an Echo Reply, or a Time Exceeded / Unreachable quoting the probe), paired
-by identifier and sequence. Prints one line per TTL: "TTL SENT ANSWERED".
-
-wirecount.py --exact JSON REC PCAP WANT SENT [DROPPED]: whether a hoptop
-run counted exactly what the wire shows: its report (--json) has one hop
-per address in the file WANT, each with one responder, SENT probes sent (as
-on the wire) and as many received as the wire answered; its recording
-(--record) names its identifier. DROPPED: the packets the capture itself
-reported dropped (tcpdump's "dropped by kernel"; 0 if not given): each is a
-probe or reply the wire count may lack, so received may exceed the wire's
-answers by at most that many, and more than 4 leave nothing to judge by.
-The wire itself must have answered at least SENT - 2 at every hop (a reply
-the kernel lost now and then is not hoptop's to count).
+"""wirecount.py JSON REC PCAP WANT SENT: whether a hoptop run counted
+exactly what the wire shows. PCAP: a capture on the prober's own link (each
+probe with the TTL it was sent with), written by capture.sh; PCAP.err its
+tcpdump's statistics. The probes with hoptop's identifier (its recording
+REC names it) are counted per TTL, and how many of them an ICMP reply came
+back for (an Echo Reply, or a Time Exceeded / Unreachable quoting the
+probe), paired by identifier and sequence. The report (JSON, --json) must
+have one hop per address in the file WANT, each with one responder, SENT
+probes sent and as many received as the wire answered. Each packet the
+capture reported dropped ("dropped by kernel") is one the wire count may
+lack: received may exceed the wire's answers by at most that many, and
+more than 4 (or no statistics) leave nothing to judge by. The wire itself
+must have answered at least SENT - 2 at every hop (a reply the kernel lost
+now and then is not hoptop's to count).
 Exit 0 when all holds, else 1 with what differed on stderr.
 
 IPv4 over Ethernet or raw IP (libpcap link types 1 and 101 / 12)."""
 import gzip
 import json
+import re
 import struct
 import sys
 
@@ -71,7 +70,14 @@ def count(pcap, ident):
     return per
 
 
-def exact(js, rec, pcap, want, sent, dropped):
+def dropped_by(err):
+    """The capture's own drops, from tcpdump's statistics (99: none)."""
+    m = re.search(r"^(\d+) packets? dropped by kernel", open(err).read(), re.M)
+    return int(m.group(1)) if m else 99
+
+
+def exact(js, rec, pcap, want, sent):
+    dropped = dropped_by(pcap + ".err")
     d = json.load(open(js))
     with gzip.open(rec, "rt") as f:
         ident = json.loads(f.readline())["ident"]
@@ -109,15 +115,9 @@ def exact(js, rec, pcap, want, sent, dropped):
 
 def main():
     a = sys.argv[1:]
-    if len(a) in (6, 7) and a[0] == "--exact":
-        drop = int(a[6]) if len(a) == 7 else 0
-        sys.exit(0 if exact(a[1], a[2], a[3], a[4], int(a[5]), drop) else 1)
-    if len(a) != 2:
-        sys.exit("usage: wirecount.py PCAP IDENT |"
-                 " --exact JSON REC PCAP WANT SENT [DROPPED]")
-    per = count(a[0], int(a[1]))
-    for ttl in sorted(per):
-        print(ttl, *per[ttl])
+    if len(a) != 5:
+        sys.exit("usage: wirecount.py JSON REC PCAP WANT SENT")
+    sys.exit(0 if exact(a[0], a[1], a[2], a[3], int(a[4])) else 1)
 
 
 main()
