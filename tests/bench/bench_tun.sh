@@ -177,8 +177,9 @@ done
 # net_dev_start_xmit (tun0's driver takes the probe) and the
 # netif_receive_skb / netif_rx entries (the reply comes in). Probes pair
 # with hoptop's recording by order (one socket: the device sees its order),
-# replies by the nearest traced one; that every reply stamp sits one clock
-# offset (realtime - monotonic) from its tracepoint shows the pairing holds.
+# replies by the order of their stamps; that every reply stamp sits one
+# clock offset (realtime - monotonic) from its tracepoint shows the pairing
+# holds.
 have_perf=0
 if command -v perf >/dev/null; then
 	if [ ! -e /sys/kernel/tracing/events/net ] &&
@@ -200,10 +201,6 @@ if [ $have_perf = 1 ]; then
 	    -e net:netif_rx_entry --filter "$f" 2>"$tmp/c.perf.err" &
 	perfd=$!
 	sleep 2
-	# realtime - monotonic now, to find each reply among the traced ones
-	python3 -c 'import time
-print(min((time.clock_gettime_ns(0) - time.clock_gettime_ns(1))
-          for _ in range(1000)))' >"$tmp/c.offset"
 	ip netns exec $ns timeout 60 "$hoptop" -r -c 20 -i 0.2 -n --json \
 	    --record "$tmp/c.h.rec.gz" "$target" >"$tmp/c.h.json"
 	kill -INT $perfd
@@ -246,32 +243,36 @@ print(f"      target <= 1.3 x {dest_ms:.0f} + 20 = {goal_a:.1f} ms:",
 
 import struct
 
-def wire(pcap):
-    """Per TTL, the wire RTTs (ms) of the probes in pcap, by (id, seq)."""
+def icmp_events(pcap):
+    """(stamp ns, TTL, probe?, id, seq) of each ICMP Echo probe in pcap and
+    of each reply to one: an Echo Reply or an error quoting the probe."""
     b = open(pcap, "rb").read()
     magic = struct.unpack("<I", b[:4])[0]
     assert magic == 0xa1b23c4d, "not a nanosecond pcap"
-    off, sent, rtt = 24, {}, {}
+    off = 24
     while off + 16 <= len(b):
         sec, nsec, incl, _ = struct.unpack("<IIII", b[off:off + 16])
         p, off = b[off + 16:off + 16 + incl], off + 16 + incl
-        t = sec * 1e9 + nsec
         if len(p) < 28 or p[0] >> 4 != 4 or p[9] != 1:
             continue
-        ihl = (p[0] & 15) * 4
-        icmp = p[ihl:]
-        if icmp[0] == 8:  # a probe: its TTL and send stamp
-            sent.setdefault(struct.unpack(">HH", icmp[4:8]), (p[8], t))
-            continue
-        if icmp[0] == 0:
-            key = struct.unpack(">HH", icmp[4:8])
-        elif icmp[0] in (3, 11) and len(icmp) >= 8 + 20 + 8:
+        icmp, t, quoted = p[(p[0] & 15) * 4:], sec * 10**9 + nsec, False
+        if icmp[0] in (3, 11) and len(icmp) >= 8 + 20 + 8:
             q = icmp[8:]
-            qi = q[(q[0] & 15) * 4:]
-            key = struct.unpack(">HH", qi[4:8])
-        else:
+            icmp, quoted = q[(q[0] & 15) * 4:], True
+        elif icmp[0] not in (0, 8):
             continue
-        if key in sent and key not in rtt:
+        if len(icmp) >= 8:
+            i, sq = struct.unpack(">HH", icmp[4:8])
+            yield t, p[8], not quoted and icmp[0] == 8, i, sq
+
+def wire(pcap):
+    """Per TTL, the wire RTTs (ms) of the probes in pcap, by (id, seq)."""
+    sent, rtt = {}, {}
+    for t, ttl, probe, i, sq in icmp_events(pcap):
+        key = (i, sq)
+        if probe:  # its TTL and send stamp
+            sent.setdefault(key, (ttl, t))
+        elif key in sent and key not in rtt:
             rtt[key] = (sent[key][0], (t - sent[key][1]) / 1e6)
     per = {}
     for ttl, ms in rtt.values():
@@ -280,23 +281,10 @@ def wire(pcap):
 
 def taps(pcap, ident):
     """Capture stamps (ns) of our probes and of their replies, by seq."""
-    b = open(pcap, "rb").read()
-    off, out_, in_ = 24, {}, {}
-    while off + 16 <= len(b):
-        sec, nsec, incl, _ = struct.unpack("<IIII", b[off:off + 16])
-        p, off = b[off + 16:off + 16 + incl], off + 16 + incl
-        if len(p) < 28 or p[0] >> 4 != 4 or p[9] != 1:
-            continue
-        icmp, t = p[(p[0] & 15) * 4:], sec * 10**9 + nsec
-        if icmp[0] in (3, 11) and len(icmp) >= 8 + 20 + 8:
-            q = icmp[8:]
-            icmp, into = q[(q[0] & 15) * 4:], in_
-        else:
-            into = out_ if icmp[0] == 8 else in_
-        if len(icmp) >= 8 and icmp[0] in (0, 3, 8, 11):
-            i, sq = struct.unpack(">HH", icmp[4:8])
-            if i == ident:
-                into.setdefault(sq, t)
+    out_, in_ = {}, {}
+    for t, _, probe, i, sq in icmp_events(pcap):
+        if i == ident:
+            (out_ if probe else in_).setdefault(sq, t)
     return out_, in_
 
 def quant(v):
@@ -319,24 +307,38 @@ def first_rest(sent, diff):
         prev = sent[sq]
     return first, rest
 
-def split(rec, pcap):
-    """Per packet: hoptop's kernel stamps against the capture's."""
-    import gzip, statistics
+def stamps(rec):
+    """From hoptop's recording, by probe sequence: engine send time, TTL,
+    kernel send stamp and reply receive stamp (realtime ns); the order of
+    everything it sent (probes and pings) and its identifier."""
+    import gzip
     ev = [json.loads(l) for l in gzip.open(rec, "rt")]
     head, t = ev[0], ev[0]["start_ns"]
     wo = head["wall_offset_ns"]
-    sent, snd, rcv = {}, {}, {}
+    st = {"sent": {}, "ttl": {}, "snd": {}, "rcv": {}, "outs": [],
+          "ident": head["ident"]}
     for e in ev[1:]:
         t += e.get("d", 0)
+        if "p" in e and "e" not in e:
+            st["outs"].append(("p", e["p"]))
         if "s" in e and "e" not in e:
-            sent[e["s"]] = t
+            st["sent"][e["s"]], st["ttl"][e["s"]] = t, e.get("l")
+            st["outs"].append(("s", e["s"]))
         elif e.get("r") == 3 and "tr" in e:
-            snd[e["q"] & 0xffff] = t + wo + e["tr"]
+            st["snd"][e["q"]] = t + wo + e["tr"]
         elif "r" in e and "rr" in e:
-            rcv[e["q"] & 0xffff] = t + wo + e["rr"]
-    tx, rx = taps(pcap, head["ident"])
+            st["rcv"][e["q"]] = t + wo + e["rr"]
+    return st
+
+def split(rec, pcap):
+    """Per packet: hoptop's kernel stamps against the capture's."""
+    import statistics
+    st = stamps(rec)
+    snd = {q & 0xffff: v for q, v in st["snd"].items()}
+    rcv = {q & 0xffff: v for q, v in st["rcv"].items()}
+    tx, rx = taps(pcap, st["ident"])
     dr = [abs(rcv[k] - rx[k]) for k in rcv if k in rx]
-    first, rest = first_rest(sent, lambda sq: (snd[sq & 0xffff] -
+    first, rest = first_rest(st["sent"], lambda sq: (snd[sq & 0xffff] -
         tx[sq & 0xffff]) / 1e3 if sq & 0xffff in snd and sq & 0xffff in tx
         else None)
     print(f"      per packet: reply stamps = the capture's: {len(dr)} replies,"
@@ -363,6 +365,11 @@ def show(tool, d):
           f" {d.get(1, math.nan) * 1000:+.2f} us, others worst"
           f" {max(rest) * 1000 if rest else math.nan:.2f} us, {len(d)} hops")
     return mean, worst, abs(d.get(1, 0)), max(rest) if rest else 0
+
+def verdict(e):
+    ok = e[0] <= 0.003 and e[1] <= 0.010 and e[2] <= e[3]
+    print("      target mean <= 3 us, worst <= 10 us, hop 1 <= others:",
+          "met" if ok else "NOT met")
 
 print("  (b) per hop |Avg - wire RTT (tcpdump on tun0)|, 20 cycles at 0.2 s:")
 for name in ("chain16", "steps8"):
@@ -393,9 +400,7 @@ for name in ("chain16", "steps8"):
         if em and eh and eh[0]:
             print(f"      mtr/hoptop (mean) {em[0] / eh[0]:.0f}x")
     if eh:
-        ok = eh[0] <= 0.003 and eh[1] <= 0.010 and eh[2] <= eh[3]
-        print("      target mean <= 3 us, worst <= 10 us, hop 1 <= others:",
-              "met" if ok else "NOT met")
+        verdict(eh)
         if eh[2] > eh[3]:
             print(f"      (hop 1: its send spends {cold:.1f} us (median) in the"
                   " kernel between the capture's tap and the device)")
@@ -411,44 +416,22 @@ def traced(txt):
     return out_, in_
 
 if have_perf:
-    import gzip, statistics
+    import statistics
     print("  (c) chain16, no capture: truth = the kernel's tracepoints on tun0"
           " (net_dev_start_xmit, netif_receive_skb), 20 cycles at 0.2 s:")
-    ev = [json.loads(l) for l in gzip.open(f"{tmp}/c.h.rec.gz", "rt")]
-    head, t = ev[0], ev[0]["start_ns"]
-    wo = head["wall_offset_ns"]
-    sent, ttl, snd, rcv, outs = {}, {}, {}, {}, []
-    for e in ev[1:]:
-        t += e.get("d", 0)
-        if "p" in e and "e" not in e:
-            outs.append(("p", e["p"]))
-        if "s" in e and "e" not in e:
-            sent[e["s"]], ttl[e["s"]] = t, e.get("l")
-            outs.append(("s", e["s"]))
-        elif e.get("r") == 3 and "tr" in e:
-            snd[e["q"]] = t + wo + e["tr"]
-        elif "r" in e and "rr" in e:
-            rcv[e["q"]] = t + wo + e["rr"]
-    import bisect
+    st = stamps(f"{tmp}/c.h.rec.gz")
+    sent, ttl, snd, rcv, outs = (st[k] for k in
+                                 ("sent", "ttl", "snd", "rcv", "outs"))
     tx, rx = traced(f"{tmp}/c.perf.txt")
-    order = sorted(sent, key=sent.get)
-    c0 = int(open(f"{tmp}/c.offset").read())
-    # sends by order (the socket's order is the device's); each reply by
-    # the nearest traced one, the clock offset read at the start
+    # by order, both ways: one socket, so the device sees the order it sent
+    # in, and the replies come in the order of their stamps
     k_tx = {q: tx[i] for i, (kind, q) in enumerate(outs)
             if kind == "s" and i < len(tx)}
-    k_rx = {}
-    if len(rx) == len(rcv):  # every reply traced: by order, as the sends
-        k_rx = dict(zip(sorted(rcv, key=rcv.get), rx))
-    for q, r in rcv.items() if not k_rx else ():
-        j = bisect.bisect_left(rx, r - c0)
-        near = [x for x in rx[max(j - 1, 0):j + 1] if abs(x - (r - c0)) < 50000]
-        if near:
-            k_rx[q] = min(near, key=lambda x: abs(x - (r - c0)))
-    byrx = [q for q in sorted(rcv, key=rcv.get) if q in k_rx]
+    byrx = sorted(rcv, key=rcv.get)
+    k_rx = dict(zip(byrx, rx))
     print(f"      traced {len(tx)} packets out, {len(rx)} in; hoptop sent"
-          f" {len(outs)}, received {len(rcv)}, {len(byrx)} found traced")
-    if len(tx) == len(outs) and byrx and len(byrx) == len(rcv):
+          f" {len(outs)}, received {len(rcv)}")
+    if len(tx) == len(outs) and len(rx) == len(rcv) and rx:
         # realtime - monotonic, per packet: one constant if the pairing holds
         off = [rcv[q] - k_rx[q] for q in byrx]
         base = statistics.median(off)
@@ -471,9 +454,7 @@ if have_perf:
         ec = show("hoptop", errors(c_avg, {k: sum(v) / len(v)
                                             for k, v in per.items()}))
         if ec:
-            ok = ec[0] <= 0.003 and ec[1] <= 0.010 and ec[2] <= ec[3]
-            print("      target mean <= 3 us, worst <= 10 us, hop 1 <= others:",
-                  "met" if ok else "NOT met")
+            verdict(ec)
     else:
         print("      counts differ: no per-packet pairing, no verdict"
               f" ({open(f'{tmp}/c.perf.err').read().strip()[:200]})")
